@@ -1,0 +1,102 @@
+"""Plain result records of the authentication checks (SPF, DKIM, ARC, DMARC, A-R).
+
+Result words follow RFC 8601 §2.7: spf pass/fail/softfail/neutral/none/temperror/permerror,
+dkim pass/fail/neutral/none/temperror/permerror/policy, dmarc pass/fail/none/temperror/
+permerror, arc pass/fail/none. ``unchecked`` is ours: the check was not run (offline mode,
+DNS budget spent, no trustworthy client IP) and ``reason`` says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SpfResult:
+    result: str
+    domain: str | None = None  # the MAIL FROM domain checked, or the HELO name when MAIL FROM is <>
+    ip: str | None = None
+    helo: str | None = None
+    mailfrom: str | None = None
+    reason: str = ""  # why: the matched mechanism, the DNS error, why it was unchecked
+    evidence: tuple[str, ...] = ()  # e.g. the Received header used, the SPF record
+
+
+@dataclass(frozen=True)
+class DkimSignature:
+    result: str  # pass / fail / neutral / temperror / permerror
+    domain: str | None  # d=
+    selector: str | None  # s=
+    algorithm: str | None  # a=
+    key_bits: int | None = None
+    # fail reason code: body_hash_mismatch, signature_mismatch, no_key, revoked_key,
+    # bad_key_record, dns_error, key_too_small, weak_algorithm, syntax, expired, unsupported
+    reason: str | None = None
+    weak: bool = False  # rsa-sha1 or a small key: reported as weak
+    body_length_limit: int | None = None  # l=
+    unsigned_body_after_limit: bool = False  # content follows the signed part
+    identity: str | None = None  # i=
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DkimResult:
+    result: str  # pass if any signature passes; none when unsigned; else the best failure
+    signatures: tuple[DkimSignature, ...] = ()
+
+    @property
+    def passing_domains(self) -> tuple[str, ...]:
+        return tuple(s.domain for s in self.signatures if s.result == "pass" and s.domain)
+
+
+@dataclass(frozen=True)
+class ArcResult:
+    result: str  # cv: pass / fail / none, or unchecked / temperror
+    instances: int = 0
+    reason: str = ""
+    first_hop_authres: str | None = None  # AAR of i=1, only when the chain is valid
+    first_hop_authserv_id: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DmarcResult:
+    result: str  # pass / fail / none / temperror / permerror / unchecked
+    from_domain: str | None = None
+    policy_domain: str | None = None  # where the record was found
+    record: str | None = None
+    p: str | None = None
+    sp: str | None = None
+    np: str | None = None
+    adkim: str = "r"
+    aspf: str = "r"
+    pct: int = 100
+    applied_policy: str | None = None  # none / quarantine / reject: what applies to this From
+    dkim_aligned: str | None = None  # the aligned passing d=
+    spf_aligned: str | None = None  # the aligned passing SPF domain
+    reason: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthresEntry:
+    """One Authentication-Results header as found in the message."""
+
+    authserv_id: str | None
+    trusted: bool  # from the user's list, or the topmost one at the trust boundary
+    results: dict[str, str] = field(default_factory=dict)  # method -> result (spf, dkim, dmarc, arc)
+    details: dict[str, str] = field(default_factory=dict)  # e.g. "dkim.header.d" -> value
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class AuthSummary:
+    spf: SpfResult
+    dkim: DkimResult
+    arc: ArcResult
+    dmarc: DmarcResult
+    authres: tuple[AuthresEntry, ...] = ()
+    # "method: ours=X, receiving server (id)=Y" when ours and a trusted A-R disagree
+    disagreements: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()  # what could not be checked and why (offline, budget, ...)
+    dns_queries: int = 0
