@@ -1,0 +1,213 @@
+"""The DNS seam: fixture semantics, the caching dnspython resolver (through its lookup seam, no
+network) and the per-message budget."""
+
+from __future__ import annotations
+
+import pytest
+from minuku.dns import (
+    BudgetResolver,
+    DnspythonResolver,
+    FixtureResolver,
+    NXDomain,
+    OfflineResolver,
+    RawAnswer,
+)
+from minuku.errors import DnsBudgetExceeded, DnsOffline, DnsTempError
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- FixtureResolver -------------------------------------------------------------------------
+
+
+def test_fixture_nxdomain_nodata_and_answers() -> None:
+    r = FixtureResolver(
+        {
+            "Example.COM.": {"TXT": [["v=spf1 ", "-all"]], "MX": ["10 mx.example.com"]},
+            "slow.example": "TIMEOUT",
+            "half.example": {"A": ["192.0.2.1"], "TXT": "TIMEOUT"},
+        }
+    )
+    assert r.query("example.com", "txt") == ["v=spf1 -all"]  # strings joined, RFC 7208 §3.3
+    assert r.query("example.com.", "MX") == ["10 mx.example.com"]
+    assert r.query("example.com", "A") == []  # NODATA
+    with pytest.raises(NXDomain):
+        r.query("nope.example", "A")
+    with pytest.raises(DnsTempError) as ei:
+        r.query("slow.example", "A")
+    assert "slow.example" in str(ei.value)
+    assert r.query("half.example", "A") == ["192.0.2.1"]
+    with pytest.raises(DnsTempError):
+        r.query("half.example", "TXT")
+    assert r.queries[0] == ("example.com", "TXT")
+
+
+def test_fixture_follows_cname_like_a_recursive_resolver() -> None:
+    r = FixtureResolver(
+        {
+            "alias.example": {"CNAME": "real.example"},
+            "real.example": {"A": ["192.0.2.7"]},
+            "loop1.example": {"CNAME": "loop2.example"},
+            "loop2.example": {"CNAME": "loop1.example"},
+            "dangling.example": {"CNAME": "missing.example"},
+        }
+    )
+    assert r.query("alias.example", "A") == ["192.0.2.7"]
+    assert r.query("alias.example", "CNAME") == ["real.example"]
+    with pytest.raises(DnsTempError):
+        r.query("loop1.example", "A")
+    with pytest.raises(NXDomain):
+        r.query("dangling.example", "TXT")
+
+
+def test_offline_resolver_refuses_and_records() -> None:
+    r = OfflineResolver()
+    with pytest.raises(DnsOffline):
+        r.query("example.com", "TXT")
+    assert r.queries == [("example.com", "TXT")]
+
+
+# --- DnspythonResolver cache -----------------------------------------------------------------
+
+
+class FakeLookup:
+    def __init__(self, answers: dict[tuple[str, str], RawAnswer | Exception]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, str, float]] = []
+
+    def __call__(self, name: str, rdtype: str, timeout: float) -> RawAnswer:
+        self.calls.append((name, rdtype, timeout))
+        a = self.answers[(name, rdtype)]
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+
+def test_cache_respects_ttl() -> None:
+    clock = FakeClock()
+    lookup = FakeLookup({("example.com", "TXT"): RawAnswer(("v=spf1 -all",), ttl=300)})
+    r = DnspythonResolver(lookup=lookup, clock=clock, timeout=1.5)
+    assert r.query("Example.com.", "TXT") == ["v=spf1 -all"]
+    clock.now += 299
+    assert r.query("example.com", "txt") == ["v=spf1 -all"]
+    assert len(lookup.calls) == 1
+    assert lookup.calls[0][2] == 1.5  # the per-query timeout is passed down
+    clock.now += 2
+    r.query("example.com", "TXT")
+    assert len(lookup.calls) == 2
+
+
+def test_negative_answers_are_cached_for_their_ttl() -> None:
+    clock = FakeClock()
+    lookup = FakeLookup(
+        {
+            ("nx.example", "A"): RawAnswer((), ttl=60, nxdomain=True),
+            ("nodata.example", "MX"): RawAnswer((), ttl=30),
+        }
+    )
+    r = DnspythonResolver(lookup=lookup, clock=clock)
+    for _ in range(2):
+        with pytest.raises(NXDomain):
+            r.query("nx.example", "A")
+        assert r.query("nodata.example", "MX") == []
+    assert len(lookup.calls) == 2
+    clock.now += 31
+    r.query("nodata.example", "MX")
+    with pytest.raises(NXDomain):
+        r.query("nx.example", "A")
+    assert len(lookup.calls) == 3  # NODATA expired, NXDOMAIN (60 s) still cached
+
+
+def test_failures_are_not_cached() -> None:
+    lookup = FakeLookup({("x.example", "A"): DnsTempError("x.example", "A", "timeout")})
+    r = DnspythonResolver(lookup=lookup, clock=FakeClock())
+    for _ in range(2):
+        with pytest.raises(DnsTempError):
+            r.query("x.example", "A")
+    assert len(lookup.calls) == 2
+
+
+def test_cache_is_bounded() -> None:
+    clock = FakeClock()
+    lookup = FakeLookup({(f"h{i}.example", "A"): RawAnswer(("192.0.2.1",), 300) for i in range(10)})
+    r = DnspythonResolver(lookup=lookup, clock=clock, max_entries=4)
+    for i in range(10):
+        r.query(f"h{i}.example", "A")
+    r.query("h9.example", "A")
+    assert len(lookup.calls) == 10  # newest still cached
+    r.query("h0.example", "A")
+    assert len(lookup.calls) == 11  # oldest evicted
+
+
+def test_unreachable_nameserver_maps_to_temperror_naming_the_query() -> None:
+    # 192.0.2.1 (TEST-NET-1) never answers: the per-query timeout bites and is reported as such.
+    r = DnspythonResolver(nameservers=["192.0.2.1"], timeout=0.2)
+    with pytest.raises(DnsTempError) as ei:
+        r.query("example.com", "TXT")
+    assert ei.value.name == "example.com" and ei.value.rdtype == "TXT"
+    assert "timeout" in ei.value.reason or "SERVFAIL" in ei.value.reason
+
+
+def test_invalid_name_is_nxdomain_without_a_query() -> None:
+    r = DnspythonResolver(nameservers=["192.0.2.1"], timeout=0.2)
+    with pytest.raises(NXDomain):
+        r.query("a" * 64 + ".example", "A")
+
+
+# --- BudgetResolver --------------------------------------------------------------------------
+
+
+class SlowResolver:
+    def __init__(self, clock: FakeClock, cost: float, fail: bool = False) -> None:
+        self.clock, self.cost, self.fail = clock, cost, fail
+        self.calls = 0
+
+    def query(self, name: str, rdtype: str) -> list[str]:
+        self.calls += 1
+        self.clock.now += self.cost
+        if self.fail:
+            raise DnsTempError(name, rdtype, "timeout")
+        return ["192.0.2.1"]
+
+
+def test_budget_exhaustion_stops_sending() -> None:
+    clock = FakeClock()
+    inner = SlowResolver(clock, cost=1.5)
+    b = BudgetResolver(inner, budget_s=4.0, clock=clock)
+    for _ in range(3):
+        assert b.query("a.example", "A") == ["192.0.2.1"]  # 0, 1.5, 3.0 s spent before each
+    with pytest.raises(DnsBudgetExceeded) as ei:
+        b.query("b.example", "TXT")
+    assert inner.calls == 3 and b.queries == 3 and b.refused == 1
+    assert "b.example" in str(ei.value)
+    assert b.failures == ["TXT b.example: DNS budget spent, not sent"]
+    assert b.exhausted
+
+
+def test_budget_records_failures_by_query() -> None:
+    clock = FakeClock()
+    b = BudgetResolver(SlowResolver(clock, cost=0.1, fail=True), budget_s=4.0, clock=clock)
+    with pytest.raises(DnsTempError):
+        b.query("x.example", "MX")
+    assert b.failures == ["MX x.example: timeout"]
+    assert not b.exhausted
+
+
+def test_budget_passes_nxdomain_through_without_calling_it_a_failure() -> None:
+    b = BudgetResolver(FixtureResolver({}), budget_s=1.0, clock=FakeClock())
+    with pytest.raises(NXDomain):
+        b.query("nope.example", "A")
+    assert b.failures == [] and b.queries == 1
+
+
+def test_missing_resolv_conf_fails_on_query_not_at_construction() -> None:
+    r = DnspythonResolver(resolv_conf="/nonexistent/resolv.conf", timeout=0.2)
+    with pytest.raises(DnsTempError) as ei:
+        r.query("example.com", "A")
+    assert "resolver configuration" in ei.value.reason
