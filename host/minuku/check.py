@@ -1,0 +1,97 @@
+"""The pure core: raw message bytes → analysis → banner payload.
+
+``check(raw, resolver=..., options=...)`` is what the CLI, the native-messaging host and the
+benchmarks call. DNS is the only I/O and comes in through ``resolver``; offline mode passes
+none, and nothing is queried. Any failure inside the analysis becomes an ``unknown`` verdict
+that says why: a hostile message never crashes the host and never comes out ``ok`` by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+from .auth.results import ArcResult, AuthSummary, DkimResult, DmarcResult, SpfResult
+from .dns import Resolver
+from .findings import Finding, Severity
+from .verdict import Analysis
+from .wire import BannerPayload, Lang
+
+log = logging.getLogger("minuku")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    lang: Lang = "en"
+    offline: bool = False
+    trusted_authserv_ids: tuple[str, ...] = ()
+    dns_budget_s: float = 4.0
+
+
+@cache
+def default_resolver() -> Resolver:
+    """The caching system resolver, one per process so its cache serves every check."""
+    from .dns import DnspythonResolver
+
+    return DnspythonResolver()
+
+
+def _unchecked_auth(reason: str) -> AuthSummary:
+    return AuthSummary(
+        spf=SpfResult("unchecked", reason=reason),
+        dkim=DkimResult("unchecked"),
+        arc=ArcResult("unchecked", reason=reason),
+        dmarc=DmarcResult("unchecked", reason=reason),
+        unchecked=(reason,),
+    )
+
+
+def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions) -> Analysis:
+    from .auth import AuthOptions, authenticate
+    from .message import parse_message
+    from .verdict import analyse
+
+    try:
+        view = parse_message(raw)
+        if not view.headers:
+            return Analysis(
+                "unknown",
+                None,
+                (Finding("unparseable", Severity.INFO),),
+                _unchecked_auth("no headers"),
+                options.offline,
+            )
+        auth_resolver = None if options.offline else (resolver or default_resolver())
+        auth = authenticate(
+            view,
+            resolver=auth_resolver,
+            options=AuthOptions(
+                trusted_authserv_ids=options.trusted_authserv_ids,
+                dns_budget_s=options.dns_budget_s,
+            ),
+        )
+        return analyse(view, auth, offline=options.offline)
+    except RecursionError:
+        reason = "message too deeply nested"
+    except MemoryError:
+        reason = "message too large to analyse"
+    except Exception as exc:  # the verdict must say "unknown", never crash or say "ok"
+        log.exception("analysis failed")
+        reason = f"internal error: {type(exc).__name__}"
+    return Analysis(
+        "unknown",
+        None,
+        (Finding("unparseable", Severity.INFO, {}, (reason,)),),
+        _unchecked_auth(reason),
+        options.offline,
+    )
+
+
+def check(
+    raw: bytes, *, resolver: Resolver | None = None, options: CheckOptions | None = None
+) -> BannerPayload:
+    from .banner import render
+
+    opts = options or CheckOptions()
+    return render(analyse_raw(raw, resolver=resolver, options=opts), opts.lang)

@@ -1,0 +1,33 @@
+"""Pressure cues: phrases that rush the reader (data/phrases.json), found in subject and body.
+
+Matching is on NFKC-folded, lower-cased text, so full-width digits (２４時間以内) and mixed case
+count. The result only ranks other findings higher; on its own it is never ``danger``.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import cache
+from importlib import resources
+
+MAX_SCAN_CHARS = 200_000
+
+
+@cache
+def phrases() -> tuple[str, ...]:
+    raw = json.loads(resources.files("minuku.data").joinpath("phrases.json").read_text("utf-8"))
+    out = [unicodedata.normalize("NFKC", p).lower() for p in raw["ja"] + raw["en"]]
+    return tuple(dict.fromkeys(out))
+
+
+def find_pressure(subject: str, body: str) -> list[str]:
+    """The pressure phrases present, most specific (longest) first, without overlaps."""
+    text = unicodedata.normalize("NFKC", subject + "\n" + body[:MAX_SCAN_CHARS]).lower()
+    text = "".join(text.split())  # Japanese mail breaks lines mid-phrase
+    found: list[str] = []
+    for p in sorted(phrases(), key=len, reverse=True):
+        key = "".join(p.split())
+        if key in text and not any(key in f for f in found):
+            found.append(p)
+    return found
