@@ -18,7 +18,7 @@ import dkim
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs in the test venv
 from minuku.auth.arc import verify_arc
-from minuku.dns import FixtureResolver
+from minuku.dns import BudgetResolver, FixtureResolver, OfflineResolver
 
 SUITE = Path(__file__).resolve().parents[1] / ".." / "shared" / "testsuites" / "arc"
 VALIDATION = SUITE / "valimail_arc-draft-validation-tests.yml"
@@ -239,3 +239,12 @@ def test_two_hop_chain_reports_the_first_hop(rsa_key: tuple[bytes, str]) -> None
     # The list rewrote the body after sealing: the newest AMS no longer validates.
     tampered = hop2.replace(b"review your account", b"verify your account")
     assert verify_arc(tampered, resolver=resolver).result == "fail"
+
+
+def test_offline_resolver_and_spent_budget_are_unchecked() -> None:
+    message, records = _case("Chain Validation/cv_pass_i1_1")
+    result = verify_arc(message, resolver=OfflineResolver())
+    assert (result.result, result.reason) == ("unchecked", "offline")
+    spent = BudgetResolver(FixtureResolver(records), budget_s=0.0)
+    result = verify_arc(message, resolver=spent)
+    assert (result.result, result.reason, result.instances) == ("unchecked", "dns_budget", 1)

@@ -20,7 +20,7 @@ import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 from dkim.crypto import parse_pem_private_key
 from minuku.auth.dkim import verify_dkim
-from minuku.dns import FixtureResolver
+from minuku.dns import BudgetResolver, FixtureResolver, OfflineResolver
 
 DOMAIN = b"mail.example.jp"
 
@@ -465,3 +465,15 @@ def test_throughput_well_above_500_per_second(rsa2048: Key) -> None:
         assert verify_dkim(signed, resolver=resolver).result == "pass"
     # 200 checks in under 2 s is a loose floor (≥100/s); the pipeline target is checked by bench/.
     assert time.perf_counter() - start < 2.0
+
+
+def test_offline_resolver_and_spent_budget_are_unchecked(rsa2048: Key) -> None:
+    signed = sign(CRLF_MESSAGE, rsa2048)
+    offline = OfflineResolver()
+    result = verify_dkim(signed, resolver=offline)
+    assert (result.result, result.signatures[0].reason) == ("unchecked", "offline")
+
+    spent = BudgetResolver(publish(s1=rsa2048.record), budget_s=0.0)
+    result = verify_dkim(signed, resolver=spent)
+    assert (result.result, result.signatures[0].reason) == ("unchecked", "dns_budget")
+    assert spent.queries == 0 and spent.refused == 1

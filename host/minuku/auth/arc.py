@@ -8,7 +8,8 @@ Authentication-Results value: ``authserv-id; method=result ...``) and its authse
 verdict can weigh what the first ARC participant saw. ARC never makes a message pass by itself;
 deciding whom to trust is the verdict's job.
 
-Other results: ``unchecked`` (``resolver=None``: instances are counted, no query is sent),
+Other results: ``unchecked`` (``resolver=None`` or an offline resolver: instances are counted,
+no query is sent; ``dns_budget``: the per-message DNS budget ran out during the chain),
 ``temperror`` (the chain failed and a key lookup failed temporarily, so a retry may pass).
 
 Deviations: dkimpy answers ``None`` when an ARC-Seal says ``cv=fail`` (the chain was already
@@ -61,6 +62,10 @@ def verify_arc(raw: bytes, *, resolver: Resolver | None) -> ArcResult:
     if cv is None:
         return ArcResult("fail", instances, reason=f"chain terminated: {why}", evidence=evidence)
     result = _CV_WORDS.get(cv, "fail")
+    if result == "fail" and lookup.not_sent:
+        refused = lookup.not_sent[0]
+        why_not = "offline" if refused.status == "offline" else "dns_budget"
+        return ArcResult("unchecked", instances, reason=why_not, evidence=evidence)
     if result == "fail" and lookup.temp_errors:
         failed = lookup.temp_errors[0]
         return ArcResult(

@@ -24,8 +24,10 @@ Results per signature (RFC 8601 §2.7.1 words) and reason codes:
   ``revoked_key`` (empty ``p=``, §3.6.1), ``bad_key_record`` (unparsable record, key type or
   hash not matching ``a=``, a TLSRPT-only key).
 - ``temperror``: ``dns_error`` (timeout, SERVFAIL, budget spent).
-- ``unchecked``: ``offline`` (``resolver=None``: no query is sent) or ``too_many_signatures``
-  (beyond ``MAX_SIGNATURES``, hostile mail must not buy unlimited DNS queries).
+- ``unchecked``: ``offline`` (``resolver=None`` or an offline resolver: no query is sent),
+  ``dns_budget`` (the per-message DNS budget was spent before this key) or
+  ``too_many_signatures`` (beyond ``MAX_SIGNATURES``: hostile mail must not buy unlimited DNS
+  queries).
 
 ``l=`` is reported as ``body_length_limit``; ``unsigned_body_after_limit`` is set when the
 canonicalized body has non-blank content past the signed length (RFC 6376 §8.2), also offline.
@@ -66,6 +68,7 @@ _LOG.addHandler(logging.NullHandler())
 _LOG.propagate = False
 _LOG.setLevel(logging.CRITICAL + 1)
 
+_NOT_SENT = {"offline": "offline", "budget": "dns_budget"}
 _RESULT_ORDER = ("temperror", "fail", "policy", "permerror", "unchecked")
 
 
@@ -270,6 +273,8 @@ def _check(
     if not valid_query_name(name):
         return _base(sig, body, "permerror", "syntax", (described, "d=/s= is not a DNS name"))
     answer = lookup_key(resolver, name)
+    if answer.status in _NOT_SENT:
+        return _base(sig, body, "unchecked", _NOT_SENT[answer.status], (described,))
     if answer.status == "dns_error":
         return _base(
             sig, body, "temperror", "dns_error", (described, f"TXT {name}: {answer.error}")

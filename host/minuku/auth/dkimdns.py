@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import dkim
 
 from ..dns import NXDomain, Resolver
-from ..errors import DnsTempError
+from ..errors import DnsBudgetExceeded, DnsOffline, DnsTempError
 
 # RFC 1035 §2.3.4 limits; selectors may contain dots (RFC 6376 §3.1) and underscores appear in
 # real selectors, so labels are checked for length and for bytes that can never be in a name.
@@ -32,7 +32,8 @@ class KeyAnswer:
     """The outcome of one key lookup.
 
     status: ``found`` (records non-empty), ``no_key`` (NXDOMAIN or no TXT), ``dns_error``
-    (timeout, SERVFAIL, budget, offline), ``bad_name`` (the name cannot be queried at all).
+    (timeout, SERVFAIL), ``offline`` / ``budget`` (the query was not sent: offline resolver,
+    per-message DNS budget spent), ``bad_name`` (the name cannot be queried at all).
     """
 
     name: str
@@ -65,6 +66,10 @@ def lookup_key(resolver: Resolver, name: str) -> KeyAnswer:
         records = resolver.query(name, "TXT")
     except NXDomain:
         return KeyAnswer(name, "no_key", error="NXDOMAIN")
+    except DnsOffline as exc:
+        return KeyAnswer(name, "offline", error=exc.reason)
+    except DnsBudgetExceeded as exc:
+        return KeyAnswer(name, "budget", error=exc.reason)
     except DnsTempError as exc:
         return KeyAnswer(name, "dns_error", error=exc.reason or str(exc))
     except Exception as exc:  # noqa: BLE001 - a resolver bug must not crash a check
@@ -86,6 +91,11 @@ class KeyLookup:
     def temp_errors(self) -> list[KeyAnswer]:
         return [a for a in self.answers if a.status == "dns_error"]
 
+    @property
+    def not_sent(self) -> list[KeyAnswer]:
+        """Lookups refused before any query (offline, budget spent)."""
+        return [a for a in self.answers if a.status in ("offline", "budget")]
+
     def __call__(self, name: bytes, timeout: float = 5) -> bytes | None:
         # dkimpy passes the name as bytes with a trailing dot; ``timeout`` is the resolver's
         # business (it has its own per-query timeout and per-message budget).
@@ -96,7 +106,7 @@ class KeyLookup:
             return None
         answer = lookup_key(self.resolver, text)
         self.answers.append(answer)
-        if answer.status == "dns_error":
+        if answer.status in ("dns_error", "offline", "budget"):
             raise dkim.DnsTimeoutError(f"TXT {answer.name}: {answer.error}")
         if answer.status != "found":
             return None
