@@ -1,0 +1,366 @@
+"""The ``minuku`` command: check, scan, domain, host, schema (and install/uninstall/doctor).
+
+Exit status of ``check`` (and ``scan``, for the worst message): 0 ok, 1 caution or warning,
+2 danger, 3 unknown, 4 usage or input error. Imports stay inside the commands so that
+``minuku host`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+EXIT = {"ok": 0, "caution": 1, "warning": 1, "danger": 2, "unknown": 3}
+EXIT_USAGE = 4
+
+_COLOURS = {
+    "danger": "\033[1;97;41m",
+    "warning": "\033[1;30;43m",
+    "caution": "\033[30;103m",
+    "ok": "\033[30;42m",
+    "unknown": "\033[97;100m",
+}
+_RESET = "\033[0m"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_dns_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--offline", action="store_true", help="send no DNS query at all")
+    g.add_argument(
+        "--dns-fixture", metavar="FILE", help="answer DNS from a JSON file instead of the network"
+    )
+    p.add_argument(
+        "--lang", choices=("ja", "en"), help="language of the verdict (default: from the locale)"
+    )
+    p.add_argument(
+        "--trust-authserv-id",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="trust this receiving server's Authentication-Results",
+    )
+    p.add_argument(
+        "--dns-budget",
+        type=float,
+        default=4.0,
+        metavar="SECONDS",
+        help="total DNS time per message (default 4)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(prog="minuku", description="See through impersonation mail (見抜く).")
+    parser.add_argument("--version", action="version", version=f"minuku {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("check", help="check one message (.eml file, or - for stdin)")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the banner payload as JSON")
+    _add_dns_options(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "scan", help="check many messages: .eml files, folders, mbox files, Maildirs"
+    )
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per message")
+    _add_dns_options(p)
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("domain", help="tell whether domains imitate a brand")
+    p.add_argument("names", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_domain)
+
+    p = sub.add_parser("host", help="run the native-messaging host (Thunderbird starts this)")
+    p.add_argument(
+        "rest", nargs="*", help=argparse.SUPPRESS
+    )  # Thunderbird passes manifest path and add-on id
+    p.set_defaults(func=cmd_host)
+
+    p = sub.add_parser("schema", help="write the JSON Schema of the wire protocol")
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_schema)
+
+    try:
+        from .install import add_subcommands
+    except ImportError:  # the installer is optional for the checking core
+        pass
+    else:
+        add_subcommands(sub)
+    return parser
+
+
+def _options(args: argparse.Namespace) -> tuple[Any, Any]:
+    from .banner import default_lang
+    from .check import CheckOptions
+
+    resolver = None
+    if args.dns_fixture:
+        from .dns import FixtureResolver
+
+        try:
+            resolver = FixtureResolver.from_file(args.dns_fixture)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read DNS fixture {args.dns_fixture}: {exc}") from None
+    opts = CheckOptions(
+        lang=args.lang or default_lang(),
+        offline=bool(args.offline),
+        trusted_authserv_ids=tuple(args.trust_authserv_id),
+        dns_budget_s=args.dns_budget,
+    )
+    return resolver, opts
+
+
+def _read_input(name: str) -> bytes:
+    from .wire import MAX_MESSAGE_BYTES
+
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+        else:
+            with open(name, "rb") as fh:
+                data = fh.read(MAX_MESSAGE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise UsageError(f"{name}: message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check
+
+    resolver, opts = _options(args)
+    raw = _read_input(args.file)
+    payload = check(raw, resolver=resolver, options=opts)
+    if args.json:
+        print(payload.model_dump_json(indent=2))
+    else:
+        print_report(payload, sys.stdout)
+    return EXIT[payload.verdict]
+
+
+def print_report(payload: Any, out: IO[str]) -> None:
+    from .banner import catalogue_text
+
+    t = catalogue_text(payload.locale)["cli"]
+    colour = out.isatty() and os.environ.get("NO_COLOR") is None
+    word = payload.verdict.upper()
+    head = f" {word} " if not colour else f"{_COLOURS[payload.verdict]} {word} {_RESET}"
+    out.write(f"{head} {payload.title}\n")
+    out.write(f"  {payload.summary}\n")
+    if payload.brand:
+        out.write(f"  {t['brand']}: {payload.brand.name}\n")
+    if payload.reasons:
+        out.write(f"\n{t['reasons']}:\n")
+        for r in payload.reasons:
+            out.write(f"  [{r.severity}] {r.text}  ({r.code})\n")
+            for e in r.evidence[:3]:
+                out.write(f"      {e}\n")
+    out.write(f"\n{t['auth']}:\n")
+    for line in payload.auth.lines:
+        out.write(f"  {line.text}\n")
+    for d in payload.auth.disagreements:
+        out.write(f"  ! {d}\n")
+    if payload.offline:
+        out.write(f"  {t['offline_note']}\n")
+    if payload.advice:
+        out.write(f"\n{t['advice']}:\n")
+        for a in payload.advice:
+            out.write(f"  - {a.text}" + (f"\n    {a.url}" if a.url else "") + "\n")
+
+
+def iter_messages(paths: Sequence[str]) -> Iterator[tuple[str, int | None, bytes | Exception]]:
+    """(path, mbox index or None, raw bytes or the error reading it), for files, dirs, mboxes."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and not f.name.startswith("."):
+                    yield from _iter_file(f)
+        elif path.exists():
+            yield from _iter_file(path)
+        else:
+            yield (p, None, FileNotFoundError(f"no such file: {p}"))
+
+
+def _iter_file(path: Path) -> Iterator[tuple[str, int | None, bytes | Exception]]:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        yield (str(path), None, exc)
+        return
+    if head == b"From ":
+        yield from _iter_mbox(path)
+        return
+    try:
+        yield (str(path), None, path.read_bytes())
+    except OSError as exc:
+        yield (str(path), None, exc)
+
+
+def _iter_mbox(path: Path) -> Iterator[tuple[str, int | None, bytes | Exception]]:
+    """Split an mbox on its "From " lines (mboxrd: ">From " lines are unescaped), streaming."""
+    index = 0
+    buf: list[bytes] = []
+    started = False
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.startswith(b"From ") and (
+                not buf or buf[-1] in (b"\n", b"\r\n") or not started
+            ):
+                if started:
+                    yield (str(path), index, _mbox_body(buf))
+                    index += 1
+                buf = []
+                started = True
+                continue
+            buf.append(line)
+    if started:
+        yield (str(path), index, _mbox_body(buf))
+
+
+def _mbox_body(lines: list[bytes]) -> bytes:
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines = lines[:-1]
+    out = []
+    for line in lines:
+        stripped = line.lstrip(b">")
+        if stripped.startswith(b"From ") and line.startswith(b">"):
+            line = line[1:]
+        out.append(line)
+    return b"".join(out)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from .check import check
+
+    resolver, opts = _options(args)
+    show_progress = sys.stderr.isatty()
+    worst = 0
+    counts: dict[str, int] = {}
+    n = 0
+    for path, index, data in iter_messages(args.paths):
+        n += 1
+        label = f"{path}#{index}" if index is not None else path
+        record: dict[str, Any] = {"path": label, "file": path, "index": index}
+        if isinstance(data, Exception):
+            record.update(verdict="unknown", error=str(data))
+        else:
+            try:
+                payload = check(data, resolver=resolver, options=opts)
+                record.update(
+                    verdict=payload.verdict,
+                    brand=payload.brand.id if payload.brand else None,
+                    title=payload.title,
+                    reasons=[r.code for r in payload.reasons],
+                )
+            except Exception as exc:  # one broken message never ends the scan
+                record.update(verdict="unknown", error=f"{type(exc).__name__}: {exc}")
+        counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
+        worst = max(worst, EXIT[record["verdict"]] if record["verdict"] != "unknown" else 0)
+        if args.jsonl:
+            print(json.dumps(record, ensure_ascii=False), flush=False)
+        elif record["verdict"] != "ok":
+            print(
+                f"{record['verdict']:8} {label}  {record.get('title') or record.get('error', '')}"
+            )
+        if show_progress:
+            sys.stderr.write(f"\r{_bar(n, counts)}")
+            sys.stderr.flush()
+    if show_progress:
+        sys.stderr.write("\n")
+    if not args.jsonl:
+        print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no messages")
+    return worst
+
+
+def _bar(n: int, counts: dict[str, int]) -> str:
+    return f"scanned {n}: " + " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+
+
+def cmd_domain(args: argparse.Namespace) -> int:
+    from .catalogue import load
+    from .lookalike import check_domain
+
+    cat = load()
+    rows = []
+    for name in args.names:
+        m = check_domain(name)
+        owner = cat.owner_of(name)
+        rows.append(
+            {
+                "domain": name,
+                "imitates": m.brand_id if m else None,
+                "technique": m.technique if m else None,
+                "detail": m.detail if m else None,
+                "genuine_brand": owner.id if owner else None,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            if r["imitates"]:
+                print(f"{r['domain']}: imitates {r['imitates']} ({r['technique']}: {r['detail']})")
+            elif r["genuine_brand"]:
+                print(f"{r['domain']}: genuine {r['genuine_brand']} domain")
+            else:
+                print(f"{r['domain']}: no brand imitation found")
+    return 1 if any(r["imitates"] for r in rows) else 0
+
+
+def cmd_host(args: argparse.Namespace) -> int:
+    import logging
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="minuku host: %(message)s")
+    from .nativemsg import serve
+
+    return serve()
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .wire import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except UsageError as exc:
+        print(f"minuku: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
