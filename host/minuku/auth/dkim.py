@@ -43,6 +43,7 @@ every signature a tolerant scan finds.
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import re
@@ -132,22 +133,37 @@ def _lenient_tags(value: bytes) -> dict[bytes, bytes]:
     return tags
 
 
-def _length_flags(tags: dict[bytes, bytes], body: bytes) -> tuple[int | None, bool]:
+class _Body:
+    """The message body and its canonical forms, computed once per message and algorithm."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._canonical: dict[bytes, bytes | None] = {}
+
+    def canonical(self, c_value: bytes) -> bytes | None:
+        """The body under ``c=``'s body algorithm; None when ``c=`` is invalid."""
+        try:
+            policy = CanonicalizationPolicy.from_c_value(c_value)
+        except Exception:  # noqa: BLE001 - dkimpy's own error type for a bad c= varies
+            return None
+        name: bytes = policy.body_algorithm.name
+        if name not in self._canonical:
+            self._canonical[name] = policy.canonicalize_body(self.raw)
+        return self._canonical[name]
+
+
+def _length_flags(tags: dict[bytes, bytes], body: _Body) -> tuple[int | None, bool]:
     raw_l = tags.get(b"l")
     if raw_l is None or not re.fullmatch(rb"\d{1,76}", raw_l):
         return None, False
     limit = int(raw_l)
-    try:
-        canon = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
-        canonical = canon.canonicalize_body(body)
-    except Exception:  # noqa: BLE001 - a bad c= is reported by the verification itself
-        return limit, False
-    return limit, bool(canonical[limit:].strip())
+    canonical = body.canonical(tags.get(b"c", b"simple/simple"))
+    return limit, canonical is not None and bool(canonical[limit:].strip())
 
 
 def _base(
     tags: dict[bytes, bytes],
-    body: bytes,
+    body: _Body,
     result: str,
     reason: str | None,
     evidence: tuple[str, ...] = (),
@@ -192,19 +208,18 @@ def verify_dkim(raw: bytes, *, resolver: Resolver | None, now: float | None = No
     if not sig_fields:
         return DkimResult("none")
     when = time.time() if now is None else now
+    body = _Body(verifier.body)
     signatures = []
     for idx, field in enumerate(sig_fields):
         tags = _lenient_tags(field[1])
         if resolver is None:
-            signatures.append(
-                _base(tags, verifier.body, "unchecked", "offline", (_describe(tags),))
-            )
+            signatures.append(_base(tags, body, "unchecked", "offline", (_describe(tags),)))
         elif idx >= MAX_SIGNATURES:
             signatures.append(
-                _base(tags, verifier.body, "unchecked", "too_many_signatures", (_describe(tags),))
+                _base(tags, body, "unchecked", "too_many_signatures", (_describe(tags),))
             )
         else:
-            signatures.append(_check(verifier, field, tags, resolver, when))
+            signatures.append(_check(verifier, body, field, tags, resolver, when))
     return DkimResult(_overall(signatures), tuple(signatures))
 
 
@@ -225,7 +240,7 @@ def _unparsable(raw: bytes) -> DkimResult:
     if not fields:
         return DkimResult("none")
     sigs = tuple(
-        _base(_lenient_tags(v), b"", "permerror", "syntax", ("message header unparsable",))
+        _base(_lenient_tags(v), _Body(b""), "permerror", "syntax", ("message header unparsable",))
         for v in fields[:MAX_SIGNATURES]
     )
     return DkimResult("permerror", sigs)
@@ -233,12 +248,12 @@ def _unparsable(raw: bytes) -> DkimResult:
 
 def _check(
     verifier: dkim.DKIM,
+    body: _Body,
     field: tuple[bytes, bytes],
     tags: dict[bytes, bytes],
     resolver: Resolver,
     now: float,
 ) -> DkimSignature:
-    body: bytes = verifier.body
     described = _describe(tags)
     try:
         sig = parse_tag_value(field[1])
@@ -330,6 +345,21 @@ def _check(
         )
     if key.ktag == b"rsa" and (key.bits or 0) < MIN_KEY_BITS:
         return _base(sig, body, "fail", "key_too_small", evidence, key_bits=key.bits, weak=True)
+
+    # The body hash is checked here so that each canonical body is computed once per message,
+    # however many signatures share it; dkimpy then checks only the header hash.
+    canonical = body.canonical(sig.get(b"c", b"simple/simple"))
+    if canonical is None:
+        return _base(sig, body, "permerror", "syntax", (*evidence, "invalid c="), key_bits=key.bits)
+    if b"l" in sig:
+        canonical = canonical[: int(sig[b"l"])]
+    try:
+        expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
+    except ValueError:
+        return _base(sig, body, "permerror", "syntax", (*evidence, "bh= is not base64"))
+    if dkim.HASH_ALGORITHMS[algorithm](canonical).digest() != expected:
+        return _base(sig, body, "fail", "body_hash_mismatch", evidence, key_bits=key.bits)
+    del checked[b"bh"]
 
     verifier.pk, verifier.keysize, verifier.ktag = key.pk, key.bits, key.ktag
     verifier.seqtlsrpt = key.tlsrpt
