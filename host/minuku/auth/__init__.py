@@ -1,0 +1,237 @@
+"""Sender authentication for one message: SPF, DKIM, ARC, DMARC and the trusted A-R.
+
+``authenticate(view, resolver=..., options=...)`` runs every check on a parsed message and
+returns an ``AuthSummary``. ``resolver=None`` is offline mode: no query is sent, SPF and DMARC
+are ``unchecked`` ("offline"), DKIM/ARC list what they found unchecked, and the receiving
+server's trusted Authentication-Results are still read. Otherwise the resolver is wrapped in a
+``BudgetResolver`` (one per message): checks run DKIM → SPF → DMARC → ARC, so the verdict's
+most useful answers come first if the budget runs out; what could not be checked is listed in
+``unchecked``.
+
+A DMARC ``fail`` whose outcome hinges on a check that could not finish (SPF or an aligned DKIM
+signature in temperror/unchecked) is reported as temperror/unchecked instead: RFC 7489 §6.6.2
+allows a fail only when no aligned identifier can pass.
+
+The heavy libraries (pyspf, dkimpy, authres, publicsuffixlist) load on first use, inside the
+check functions: ``import minuku.auth`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ..dns import BudgetResolver, Resolver
+from .results import (
+    ArcResult,
+    AuthresEntry,
+    AuthSummary,
+    DkimResult,
+    DmarcResult,
+    SpfResult,
+)
+
+if TYPE_CHECKING:
+    from ..message import MessageView
+
+__all__ = [
+    "ArcResult",
+    "AuthOptions",
+    "AuthSummary",
+    "AuthresEntry",
+    "DkimResult",
+    "DmarcResult",
+    "SpfResult",
+    "authenticate",
+]
+
+_COMPARED = ("spf", "dkim", "dmarc", "arc")
+_NOT_RESULTS = ("unchecked", "")
+
+
+@dataclass(frozen=True)
+class AuthOptions:
+    trusted_authserv_ids: tuple[str, ...] = ()
+    trusted_hops: int = 1
+    trusted_receivers: tuple[str, ...] = ()
+    dns_budget_s: float = 4.0
+
+
+def _from_domains(view: MessageView) -> list[str]:
+    return [a.ascii_domain or a.domain for a in view.from_]
+
+
+def _registrable(domain: str) -> str:
+    from .psl import registrable
+
+    return registrable(domain)
+
+
+def _could_align(identifier: str | None, from_domains: list[str]) -> bool:
+    if not identifier:
+        return False
+    org = _registrable(identifier)
+    return any(org and org == _registrable(d) for d in from_domains if d)
+
+
+def _settle_dmarc(
+    dmarc: DmarcResult, spf: SpfResult, dkim: DkimResult, from_domains: list[str]
+) -> DmarcResult:
+    """Turn a fail that an unfinished check could have changed into temperror/unchecked."""
+    if dmarc.result != "fail":
+        return dmarc
+    pending: list[tuple[str, str]] = []
+    if spf.result in ("temperror", "unchecked") and _could_align(spf.domain, from_domains):
+        pending.append(("SPF", spf.result))
+    for sig in dkim.signatures:
+        if sig.result in ("temperror", "unchecked") and _could_align(sig.domain, from_domains):
+            pending.append((f"DKIM d={sig.domain}", sig.result))
+    if not pending:
+        return dmarc
+    word = "unchecked" if all(r == "unchecked" for _, r in pending) else "temperror"
+    what = ", ".join(f"{name} {r}" for name, r in pending)
+    return replace(dmarc, result=word, reason=f"no aligned pass yet, but {what}; {dmarc.reason}")
+
+
+def _disagreements(entries: tuple[AuthresEntry, ...], ours: dict[str, str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for entry in entries:
+        if not entry.trusted:
+            continue
+        who = entry.authserv_id or "receiving server"
+        for method in _COMPARED:
+            theirs = entry.results.get(method)
+            mine = ours.get(method, "")
+            if theirs is None or mine in _NOT_RESULTS or mine == "temperror":
+                continue
+            if theirs != mine:
+                line = f"{method}: ours={mine}; {who}={theirs}"
+                if line not in out:
+                    out.append(line)
+    return tuple(out)
+
+
+def authenticate(
+    view: MessageView,
+    *,
+    resolver: Resolver | None,
+    options: AuthOptions = AuthOptions(),  # frozen: a safe default
+) -> AuthSummary:
+    """Every authentication check for one message (see the module docstring)."""
+    from .arc import verify_arc
+    from .authres import read_authres
+    from .boundary import find_boundary
+    from .dkim import verify_dkim
+    from .dmarc import check_dmarc
+    from .spf import check_spf
+
+    boundary = find_boundary(
+        view.received,
+        trusted_hops=options.trusted_hops,
+        trusted_receivers=options.trusted_receivers,
+    )
+    authres = read_authres(
+        view,
+        trusted_ids=options.trusted_authserv_ids,
+        boundary=boundary.index if boundary is not None else None,
+    )
+    hop = boundary.hop if boundary is not None else None
+    ip = hop.ip if hop else None
+    helo = hop.helo if hop else None
+    mailfrom = view.return_path
+    from_domains = _from_domains(view)
+    received_evidence = (f"Received ({boundary.how}): {hop.raw[:300]}",) if boundary and hop else ()
+    spf_missing: str | None = None
+    if boundary is None:
+        spf_missing = "no Received header at the trust boundary"
+    elif ip is None:
+        spf_missing = "the boundary Received header names no client IP"
+    elif mailfrom is None:
+        spf_missing = "no Return-Path (envelope sender unknown)"
+
+    unchecked: list[str] = []
+    if resolver is None:
+        spf = SpfResult(
+            "unchecked",
+            ip=ip,
+            helo=helo,
+            mailfrom=mailfrom,
+            reason=spf_missing or "offline",
+            evidence=received_evidence,
+        )
+        dkim = verify_dkim(view.raw, resolver=None)
+        arc = verify_arc(view.raw, resolver=None)
+        dmarc = DmarcResult(
+            "unchecked", from_domain=from_domains[0] if from_domains else None, reason="offline"
+        )
+        unchecked += ["spf: offline", "dmarc: offline"]
+        if any(s.result == "unchecked" for s in dkim.signatures) or dkim.result == "unchecked":
+            unchecked.append("dkim: offline")
+        if arc.result == "unchecked":
+            unchecked.append("arc: offline")
+        return AuthSummary(
+            spf=spf,
+            dkim=dkim,
+            arc=arc,
+            dmarc=dmarc,
+            authres=authres,
+            disagreements=(),
+            unchecked=tuple(unchecked),
+            dns_queries=0,
+        )
+
+    budget = BudgetResolver(resolver, budget_s=options.dns_budget_s)
+
+    dkim = verify_dkim(view.raw, resolver=budget)
+
+    if spf_missing is not None:
+        spf = SpfResult(
+            "unchecked",
+            ip=ip,
+            helo=helo,
+            mailfrom=mailfrom,
+            reason=spf_missing,
+            evidence=received_evidence,
+        )
+    else:
+        refused = budget.refused
+        spf = check_spf(ip, mailfrom, helo, resolver=budget)
+        if spf.result == "temperror" and budget.refused > refused:
+            spf = replace(spf, result="unchecked", reason=f"DNS budget spent; {spf.reason}")
+        spf = replace(spf, evidence=received_evidence + spf.evidence)
+
+    refused = budget.refused
+    dmarc = check_dmarc(from_domains, spf, dkim, resolver=budget)
+    if dmarc.result == "temperror" and budget.refused > refused:
+        dmarc = replace(dmarc, result="unchecked", reason=f"DNS budget spent; {dmarc.reason}")
+    dmarc = _settle_dmarc(dmarc, spf, dkim, from_domains)
+
+    arc = verify_arc(view.raw, resolver=budget)
+
+    for method, result, reason in (
+        ("spf", spf.result, spf.reason),
+        ("dkim", dkim.result, ""),
+        ("dmarc", dmarc.result, dmarc.reason),
+        ("arc", arc.result, arc.reason),
+    ):
+        if result in ("unchecked", "temperror"):
+            unchecked.append(f"{method}: {result}" + (f" ({reason[:160]})" if reason else ""))
+    for sig in dkim.signatures:
+        if sig.result in ("unchecked", "temperror"):
+            unchecked.append(f"dkim d={sig.domain}: {sig.result} ({sig.reason or ''})")
+    if budget.refused:
+        unchecked.append(
+            f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
+        )
+
+    ours = {"spf": spf.result, "dkim": dkim.result, "dmarc": dmarc.result, "arc": arc.result}
+    return AuthSummary(
+        spf=spf,
+        dkim=dkim,
+        arc=arc,
+        dmarc=dmarc,
+        authres=authres,
+        disagreements=_disagreements(authres, ours),
+        unchecked=tuple(dict.fromkeys(unchecked)),
+        dns_queries=budget.queries,
+    )
