@@ -54,7 +54,7 @@ def _map() -> dict[str, str]:
     data = json.loads(raw)
     table = data["map"]
     if not isinstance(table, dict):
-        raise ValueError(f"{_DATA_FILE}: 'map' must be an object")
+        raise TypeError(f"{_DATA_FILE}: 'map' must be an object")
     return {str(k): str(v) for k, v in table.items()}
 
 

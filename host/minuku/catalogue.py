@@ -1,0 +1,268 @@
+"""The brand catalogue: who each impersonated brand is, which domains are really theirs.
+
+Owns ``data/brands.json`` (parsed once, lazily, then cached) and the registrable-domain helper
+built on the Public Suffix List shipped with ``publicsuffixlist`` (ICANN *and* private
+sections: ``bucket.s3.amazonaws.com`` is its own registrable domain, so customer content on a
+brand's hosting is not owned by the brand). RFC 1034 names, compared case-insensitively after
+UTS #46-style folding; IDNA A-labels are decoded to Unicode.
+
+Ownership rules (documented in the data file's ``_doc`` too):
+
+- ``owner_of(domain)``: the brand whose ``domains`` contain the domain's registrable domain.
+  A domain that is itself a public suffix (``s3.amazonaws.com``) has no owner.
+- ``is_shared(domain)``: the domain is genuine but usable by anyone (consumer mailboxes such as
+  ``icloud.com`` or ``docomo.ne.jp``, customer infrastructure such as ``amazonses.com``).
+  Ownership of a shared domain is not evidence of who sent a message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from publicsuffixlist import PublicSuffixList
+
+from .confusables import fold
+
+TypoMode = Literal["full", "visual", "none"]
+_TYPO_MODES: frozenset[str] = frozenset(("full", "visual", "none"))
+
+
+@dataclass(frozen=True)
+class BrandName:
+    """A string with which a message presents itself as the brand."""
+
+    text: str
+    ambiguous: bool = False  # also an ordinary word: whole display name / tag / signature only
+
+
+@dataclass(frozen=True)
+class BrandLabel:
+    """An ASCII token of the brand for the look-alike engine."""
+
+    label: str
+    typo: TypoMode = "none"
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Brand:
+    id: str
+    name_en: str
+    name_ja: str
+    domains: tuple[str, ...]
+    dkim_domains: tuple[str, ...]
+    names: tuple[BrandName, ...]
+    labels: tuple[BrandLabel, ...]
+    official_urls: Mapping[str, str] = field(hash=False)
+    shared_domains: tuple[str, ...] = ()
+    claim_keywords_weak: tuple[str, ...] = ()
+
+    def display_name(self, locale: str) -> str:
+        return self.name_ja if locale.startswith("ja") else self.name_en
+
+
+@dataclass(frozen=True)
+class LookalikeData:
+    affixes: frozenset[str]
+    typo_exempt: frozenset[str]
+    known_domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    brands: tuple[Brand, ...]
+    freemail: frozenset[str]
+    lookalike: LookalikeData
+    service_words: tuple[str, ...]
+    account_words: tuple[str, ...]
+    _index: dict[str, Brand] = field(init=False, repr=False, compare=False, hash=False)
+    _owners: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+    _shared_exact: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
+    _shared_subtree: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        owners: dict[str, str] = {}
+        exact: set[str] = set()
+        subtree: list[str] = []
+        for b in self.brands:
+            for d in b.domains:
+                owners.setdefault(registrable(d) or d, b.id)
+            for d in b.shared_domains:
+                if d.startswith("*."):
+                    subtree.append(normalize_host(d[2:]))
+                else:
+                    exact.add(normalize_host(d))
+        # Frozen: derived indexes are set once here, never mutated afterwards.
+        object.__setattr__(self, "_index", {b.id: b for b in self.brands})
+        object.__setattr__(self, "_owners", owners)
+        object.__setattr__(self, "_shared_exact", frozenset(exact))
+        object.__setattr__(self, "_shared_subtree", tuple(subtree))
+
+    def brand(self, brand_id: str) -> Brand:
+        """The brand with that id; KeyError when there is none."""
+        found = self._index.get(brand_id)
+        if found is None:
+            raise KeyError(brand_id)
+        return found
+
+    def owner_of(self, domain: str) -> Brand | None:
+        """The brand that genuinely owns ``domain`` (decided on its registrable domain)."""
+        host = normalize_host(domain)
+        if not host:
+            return None
+        reg = registrable(host)
+        if reg is None:
+            return None
+        brand_id = self._owners.get(reg)
+        return self.brand(brand_id) if brand_id is not None else None
+
+    def is_shared(self, domain: str) -> bool:
+        """True for a genuine brand domain that anyone can send from or host content on."""
+        host = normalize_host(domain)
+        if host in self._shared_exact:
+            return True
+        return any(host.endswith("." + parent) for parent in self._shared_subtree)
+
+    def is_freemail(self, domain: str) -> bool:
+        """True for consumer mailbox providers (free mail, carrier and ISP mail)."""
+        return normalize_host(domain) in self.freemail
+
+    def is_known_unrelated(self, domain: str) -> bool:
+        """A real domain of someone else that merely resembles a brand (jalan.net, mizuno.jp)."""
+        reg = registrable(normalize_host(domain))
+        return reg is not None and reg in self.lookalike.known_domains
+
+
+# --- domains ------------------------------------------------------------------------------
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    # Loading parses the whole list (tens of ms): do it once, on first use.
+    return PublicSuffixList()
+
+
+def _decode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        # Invalid punycode stays as written: it cannot be a brand's real domain either.
+        return label
+
+
+def normalize_host(domain: str) -> str:
+    """Fold (NFKC, invisibles, ideographic dots), lower-case, decode A-labels, drop a final dot."""
+    host = fold(domain.strip()).lower().strip(".")
+    if "xn--" in host:
+        host = ".".join(_decode_label(part) for part in host.split("."))
+    return host
+
+
+def registrable(domain: str) -> str | None:
+    """The PSL registrable domain (public suffix + one label) of a normalised host, or None."""
+    if not domain or ".." in domain or len(domain) > 253:
+        return None
+    try:
+        result = _psl().privatesuffix(domain)
+    except (ValueError, TypeError, IndexError):
+        return None
+    return str(result) if result else None
+
+
+def public_suffix(domain: str) -> str | None:
+    if not domain or ".." in domain or len(domain) > 253:
+        return None
+    try:
+        result = _psl().publicsuffix(domain)
+    except (ValueError, TypeError, IndexError):
+        return None
+    return str(result) if result else None
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _strs(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"brands.json: {where} must be a list of strings")
+    return tuple(value)
+
+
+def _brand(raw: Mapping[str, Any]) -> Brand:
+    bid = str(raw["id"])
+    names = tuple(
+        BrandName(text=str(n["text"]), ambiguous=bool(n.get("ambiguous", False)))
+        for n in raw.get("names", [])
+    )
+    labels: list[BrandLabel] = []
+    for item in raw.get("labels", []):
+        mode = str(item.get("typo", "none"))
+        if mode not in _TYPO_MODES:
+            raise ValueError(f"brands.json: {bid}: unknown typo mode {mode!r}")
+        label = str(item["label"]).lower()
+        # Short labels explode under edit distance (au, ana, jal): exact tokens only.
+        typo: TypoMode = "none" if len(label) <= 3 else mode  # type: ignore[assignment]
+        labels.append(BrandLabel(label, typo, bool(item.get("ambiguous", False))))
+    urls = raw.get("official_urls", {})
+    if not isinstance(urls, dict) or not all(
+        isinstance(v, str) and v.startswith("https://") for v in urls.values()
+    ):
+        raise ValueError(f"brands.json: {bid}: official_urls must map keys to https URLs")
+    return Brand(
+        id=bid,
+        name_en=str(raw["name_en"]),
+        name_ja=str(raw["name_ja"]),
+        domains=tuple(normalize_host(d) for d in _strs(raw.get("domains"), f"{bid}.domains")),
+        dkim_domains=_strs(raw.get("dkim_domains"), f"{bid}.dkim_domains"),
+        names=names,
+        labels=tuple(labels),
+        official_urls=dict(urls),
+        shared_domains=_strs(raw.get("shared_domains"), f"{bid}.shared_domains"),
+        claim_keywords_weak=_strs(raw.get("claim_keywords_weak"), f"{bid}.claim_keywords_weak"),
+    )
+
+
+def parse(data: Mapping[str, Any]) -> Catalogue:
+    """Build a catalogue from the decoded JSON document (exposed for tests of bad data)."""
+    brands = tuple(_brand(b) for b in data["brands"])
+    ids = [b.id for b in brands]
+    if len(set(ids)) != len(ids):
+        raise ValueError("brands.json: duplicate brand id")
+    lk = data.get("lookalike", {})
+    claims = data.get("claims", {})
+    return Catalogue(
+        brands=brands,
+        freemail=frozenset(normalize_host(d) for d in _strs(data.get("freemail"), "freemail")),
+        lookalike=LookalikeData(
+            affixes=frozenset(_strs(lk.get("affixes"), "lookalike.affixes")),
+            typo_exempt=frozenset(_strs(lk.get("typo_exempt"), "lookalike.typo_exempt")),
+            known_domains=frozenset(
+                normalize_host(d) for d in _strs(lk.get("known_domains"), "lookalike.known_domains")
+            ),
+        ),
+        service_words=_strs(claims.get("service_words"), "claims.service_words"),
+        account_words=_strs(claims.get("account_words"), "claims.account_words"),
+    )
+
+
+@cache
+def load() -> Catalogue:
+    """The shipped catalogue, parsed once."""
+    text = resources.files("minuku").joinpath("data", "brands.json").read_text(encoding="utf-8")
+    return parse(json.loads(text))
+
+
+def all_domains(cat: Catalogue) -> Iterable[tuple[str, str]]:
+    """(brand id, domain) for every genuine domain in the catalogue."""
+    for b in cat.brands:
+        for d in b.domains:
+            yield b.id, d
