@@ -23,6 +23,7 @@ from minuku.auth.dkim import verify_dkim
 from minuku.dns import BudgetResolver, FixtureResolver, OfflineResolver
 
 DOMAIN = b"mail.example.jp"
+SIG = b"DKIM-Signature: v=1; a=rsa-sha256; "  # the start of a hand-written signature field
 
 CRLF_MESSAGE = (
     b"Received: from mx.example.jp by mx.local; Mon, 1 Jan 2024 00:00:00 +0900\r\n"
@@ -390,17 +391,17 @@ def test_from_must_be_signed_rfc6376_5_4(rsa2048: Key) -> None:
     "field",
     [
         b"DKIM-Signature: garbage\r\n",
-        b"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA; b=x\r\n",
+        SIG + b"d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA; b=x\r\n",
         b"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.jp; s=s1; h=from; bh=AAAA\r\n",
         b"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=***\r\n",
-        b"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.jp; s=s1; h=from; l=; bh=AAAA; b=AAAA\r\n",
+        SIG + b"d=mail.example.jp; s=s1; h=from; l=; bh=AAAA; b=AAAA\r\n",
         b"DKIM-Signature: v=1; a=rsa-sha256; d=ex ample.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n",
         "DKIM-Signature: v=1; a=rsa-sha256; d=例え.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n".encode(),
         b"DKIM-Signature: v=1; a=rsa-sha256; d="
         + b"a" * 5000
         + b"; s=s1; h=from; bh=AAAA; b=AAAA\r\n",
         b"DKIM-Signature: v=1; a=rsa-sha256; d=\xff\xfe; s=s1; h=from; bh=AAAA; b=AAAA\r\n",
-        b"DKIM-Signature: v=1; a=rsa-sha256; x=soon; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n",
+        SIG + b"x=soon; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n",
     ],
 )
 def test_malformed_signatures_are_permerror_syntax(field: bytes, rsa2048: Key) -> None:
@@ -412,7 +413,7 @@ def test_malformed_signatures_are_permerror_syntax(field: bytes, rsa2048: Key) -
 
 
 def test_malformed_canonicalization_is_reported_not_raised(rsa2048: Key) -> None:
-    field = b"DKIM-Signature: v=1; a=rsa-sha256; c=odd/odd; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n"
+    field = SIG + b"c=odd/odd; d=mail.example.jp; s=s1; h=from; bh=AAAA; b=AAAA\r\n"
     result = verify_dkim(field + CRLF_MESSAGE, resolver=publish(s1=rsa2048.record))
     assert (result.result, result.signatures[0].reason) == ("permerror", "syntax")
 
@@ -441,7 +442,7 @@ def test_hostile_messages_never_raise(raw: bytes) -> None:
 
 
 def test_signature_count_is_capped(rsa2048: Key) -> None:
-    field = b"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.jp; s=nokey; h=from; bh=AAAA; b=AAAA\r\n"
+    field = SIG + b"d=mail.example.jp; s=nokey; h=from; bh=AAAA; b=AAAA\r\n"
     resolver = FixtureResolver({})
     result = verify_dkim(field * 40 + CRLF_MESSAGE, resolver=resolver)
     assert len(result.signatures) == 40
@@ -477,3 +478,12 @@ def test_offline_resolver_and_spent_budget_are_unchecked(rsa2048: Key) -> None:
     result = verify_dkim(signed, resolver=spent)
     assert (result.result, result.signatures[0].reason) == ("unchecked", "dns_budget")
     assert spent.queries == 0 and spent.refused == 1
+
+
+def test_first_usable_of_several_txt_records_rfc6376_3_6_2_2(rsa2048: Key) -> None:
+    resolver = FixtureResolver(
+        {f"s1._domainkey.{DOMAIN.decode()}": {"TXT": ["v=spf1 -all", rsa2048.record]}}
+    )
+    result = verify_dkim(sign(CRLF_MESSAGE, rsa2048), resolver=resolver)
+    assert result.result == "pass"
+    assert any(rsa2048.record[:40] in e for e in result.signatures[0].evidence)

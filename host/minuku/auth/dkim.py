@@ -5,10 +5,11 @@ over the bytes exactly as given: dkimpy splits lines on CRLF or bare LF itself, 
 LF-only ``getRaw`` bytes, CRLF and mixed endings all verify, and 8-bit / ISO-2022-JP bodies are
 hashed as bytes. Unsigned leading fields such as ``X-Mozilla-Status`` do not matter.
 
-We parse the signature and fetch and classify the key ourselves (through ``dkimdns.lookup_key``
-and a cache of parsed key records), then let dkimpy's ``verify_sig_process`` do the hashing and
-the cryptography. dkimpy's own ``verify()`` turns DNS and key problems into a bare ``False``;
-doing the lookup here keeps the reason (RFC 6376 §6.1.2 and §3.9 failure kinds).
+We parse the signature, fetch and classify the key (through ``dkimdns.lookup_key`` and a cache
+of parsed key records) and check the body hash ourselves (each canonical body is computed once
+per message, however many signatures use it), then let dkimpy's ``verify_sig_process`` hash the
+header fields and do the cryptography. dkimpy's own ``verify()`` turns DNS and key problems
+into a bare ``False``; doing the lookup here keeps the reason (RFC 6376 §6.1.2, §3.9).
 
 Results per signature (RFC 8601 §2.7.1 words) and reason codes:
 
@@ -17,13 +18,13 @@ Results per signature (RFC 8601 §2.7.1 words) and reason codes:
   RFC 8301 §3.2; the cryptography is not even tried).
 - ``policy``: the cryptography verifies but the signature is not acceptable: ``weak_algorithm``
   (rsa-sha1: RFC 8301 §3.1 says verifiers MUST NOT consider it valid) or ``expired`` (``x=`` in
-  the past, RFC 6376 §3.5). Both carry ``weak=True`` for rsa-sha1. A rsa-sha1 or expired
-  signature that does not verify is reported with its real failure instead.
+  the past, RFC 6376 §3.5). A rsa-sha1 or expired signature that does not verify is reported
+  with its real failure instead. rsa-sha1 and ``key_too_small`` always carry ``weak=True``.
 - ``permerror``: ``syntax`` (malformed tag list, missing or bad tags, ``h=`` without From,
   RFC 6376 §5.4), ``unsupported`` (unknown ``a=``), ``no_key`` (NXDOMAIN or no TXT),
   ``revoked_key`` (empty ``p=``, §3.6.1), ``bad_key_record`` (unparsable record, key type or
   hash not matching ``a=``, a TLSRPT-only key).
-- ``temperror``: ``dns_error`` (timeout, SERVFAIL, budget spent).
+- ``temperror``: ``dns_error`` (timeout, SERVFAIL, a failing resolver).
 - ``unchecked``: ``offline`` (``resolver=None`` or an offline resolver: no query is sent),
   ``dns_budget`` (the per-message DNS budget was spent before this key) or
   ``too_many_signatures`` (beyond ``MAX_SIGNATURES``: hostile mail must not buy unlimited DNS
@@ -33,8 +34,8 @@ Results per signature (RFC 8601 §2.7.1 words) and reason codes:
 canonicalized body has non-blank content past the signed length (RFC 6376 §8.2), also offline.
 
 Overall ``DkimResult.result``: ``none`` when unsigned; ``pass`` if any signature passes;
-``unchecked`` when nothing could be checked; otherwise the first present of ``temperror``
-(a retry may still pass, so it must not read as a failure), ``fail``, ``policy``, ``permerror``.
+otherwise the first present of ``temperror`` (a retry may still pass, so it must not read as a
+failure), ``fail``, ``policy``, ``permerror``, ``unchecked``.
 
 Deviations: ``t=`` in the future is left to dkimpy (10 h slop, then ``syntax``); ``x=`` is checked
 without slop; a message dkimpy cannot split into header fields gives ``permerror``/``syntax`` for
