@@ -441,6 +441,29 @@ def test_damaged_profiles_ini_does_not_crash(tmp_path: Path) -> None:
         inst.find_profile("default", ctx.layout)
 
 
+def test_profile_copy_is_remembered_by_later_runs(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, "linux")
+    folder = tmp_path / "p"
+    folder.mkdir()
+    python, source = fake_python(tmp_path), make_source(tmp_path)
+    do_install(ctx, tmp_path, python=python, source=source, profile=str(folder))
+    do_install(ctx, tmp_path, python=python, source=source)
+    inst.uninstall(ctx, out=Lines())
+    assert list(folder.iterdir()) == []
+
+
+def test_find_source_needs_our_template_when_guessing(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    (other / "extension").mkdir(parents=True)
+    found = inst.find_source(None, other)
+    assert found is None or (found / "manifest" / "minuku.json.in").is_file()
+    assert inst.find_source(other, tmp_path) == other.resolve()
+    with pytest.raises(InstallError, match="not a Minuku checkout"):
+        inst.find_source(tmp_path / "nothing", tmp_path)
+    source = make_source(tmp_path)
+    assert inst.find_source(None, source) == source.resolve()
+
+
 # --------------------------------------------------------------------------- sandboxes
 
 

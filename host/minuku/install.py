@@ -453,14 +453,15 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def find_source(explicit: Path | None, cwd: Path) -> Path | None:
     """The Minuku checkout holding ``manifest/`` and ``extension/``, if any can be found."""
-    candidates = [explicit] if explicit is not None else [cwd, Path(__file__).resolve().parents[2]]
-    for candidate in candidates:
-        if candidate is None:
-            continue
-        if (candidate / MANIFEST_TEMPLATE).is_file() or (candidate / "extension").is_dir():
-            return candidate.resolve()
     if explicit is not None:
+        if (explicit / MANIFEST_TEMPLATE).is_file() or (explicit / "extension").is_dir():
+            return explicit.resolve()
         raise InstallError(f"{explicit} is not a Minuku checkout (no manifest/ or extension/)")
+    # Guessing needs our own template, so an unrelated project's extension/ is never packed.
+    # An editable install sits in the checkout; a regular one (in site-packages) finds nothing.
+    for candidate in (cwd, Path(__file__).resolve().parents[2]):
+        if (candidate / MANIFEST_TEMPLATE).is_file():
+            return candidate.resolve()
     return None
 
 
