@@ -475,7 +475,7 @@ def parse_message(raw: bytes) -> MessageView:
 
     def first(name: str) -> str | None:
         v = raw_values.get(name)
-        return decode_words(v[0], defects) if v else None
+        return decode_words(_raw_header_text(v[0]), defects) if v else None
 
     return MessageView(
         raw=raw,
