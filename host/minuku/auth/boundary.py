@@ -10,8 +10,9 @@ Everything below the boundary was written by machines we do not trust; the bound
 is the IP and HELO SPF must check (RFC 7208 §2.1/§2.4).
 
 Choosing the boundary (``find_boundary``):
-- ``trusted_receivers`` given: the lowest header of the topmost run whose ``by`` host is one
-  of those names (or a subdomain of one);
+- ``trusted_receivers`` given: starting at the topmost header whose ``by`` host is one of
+  those names (or a subdomain), move down while the next header is also "by" a trusted name
+  and the current header's client is provably ours (rDNS in those names, or an internal IP);
 - otherwise the ``trusted_hops``-th header from the top (default 1: the topmost);
 - either way, while the chosen hop's client IP is loopback/private/link-local (an internal
   relay or LMTP delivery inside the receiving infrastructure, which wrote the next header
@@ -257,7 +258,14 @@ def find_boundary(
         if start is None:
             return None
         index = start
-        while index + 1 < len(hops) and _matches(hops[index + 1].by, trusted_receivers):
+        # Go one header down only when this hop's client is provably ours too (its rDNS, as
+        # looked up by our receiver, is a trusted name, or its IP is internal): a HELO name is
+        # the client's claim, and a forged lower header can name our receiver in "by".
+        while (
+            index + 1 < len(hops)
+            and _matches(hops[index + 1].by, trusted_receivers)
+            and (_matches(hops[index].rdns, trusted_receivers) or _internal(hops[index].ip))
+        ):
             index += 1
         how = f"lowest Received by a trusted receiver ({hops[index].by})"
     else:
