@@ -1,0 +1,163 @@
+"""Native messaging through a real `minuku host` subprocess with real frames (DESIGN.md)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from minuku.wire import MAX_FRAME_BYTES
+
+from conftest import example
+
+HOST = [sys.executable, "-m", "minuku", "host", "/path/to/manifest.json", "minuku@addons.minuku"]
+
+
+def frame(obj: Any) -> bytes:
+    body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+    return struct.pack("=I", len(body)) + body
+
+
+def read_frames(data: bytes) -> list[dict[str, Any]]:
+    """Every byte of stdout must belong to a frame."""
+    out = []
+    pos = 0
+    while pos < len(data):
+        assert pos + 4 <= len(data), "stdout ends inside a frame header"
+        (n,) = struct.unpack("=I", data[pos : pos + 4])
+        body = data[pos + 4 : pos + 4 + n]
+        assert len(body) == n, "stdout ends inside a frame"
+        assert n < 1024 * 1024
+        out.append(json.loads(body))
+        pos += 4 + n
+    return out
+
+
+def run_host(stdin: bytes, timeout: float = 60) -> tuple[list[dict[str, Any]], int]:
+    p = subprocess.run(HOST, input=stdin, capture_output=True, timeout=timeout, cwd="/")
+    return read_frames(p.stdout), p.returncode
+
+
+def test_hello_ping_check_in_one_process() -> None:
+    raw = example("harmless.eml")
+    stdin = (
+        frame({"type": "hello", "protocol_version": 1, "id": "h1", "client_version": "0.1.0"})
+        + frame({"type": "ping", "protocol_version": 1, "id": "p1"})
+        + frame(
+            {
+                "type": "check",
+                "protocol_version": 1,
+                "id": "c1",
+                "message": base64.b64encode(raw).decode(),
+                "options": {"locale": "ja", "offline": True, "trusted_authserv_ids": []},
+            }
+        )
+        + frame({"type": "ping", "protocol_version": 1, "id": "p2"})
+    )
+    frames, rc = run_host(stdin)
+    assert rc == 0
+    assert [f["type"] for f in frames] == ["hello", "pong", "result", "pong"]
+    assert [f["id"] for f in frames] == ["h1", "p1", "c1", "p2"]
+    hello = frames[0]
+    assert hello["compatible"] is True and hello["min_protocol_version"] <= 1 <= hello["max_protocol_version"]
+    payload = frames[2]["payload"]
+    assert payload["verdict"] == "ok"
+    assert payload["locale"] == "ja"
+    assert payload["offline"] is True
+
+
+def test_phish_over_the_wire_is_danger_naming_amazon() -> None:
+    raw = example("amazon-keiyaku-furikou-phish.eml")
+    req = {
+        "type": "check",
+        "protocol_version": 1,
+        "id": "c",
+        "message": base64.b64encode(raw).decode(),
+        "options": {"locale": "en", "offline": True},
+    }
+    frames, _ = run_host(frame(req))
+    payload = frames[0]["payload"]
+    assert payload["verdict"] == "danger"
+    assert payload["brand"]["id"] == "amazon"
+    assert any("amazon-co-jp-security.com" in r["text"] for r in payload["reasons"])
+
+
+def test_hello_with_future_version_is_incompatible_not_an_error() -> None:
+    frames, _ = run_host(frame({"type": "hello", "protocol_version": 99, "id": "h"}))
+    assert frames[0]["type"] == "hello" and frames[0]["compatible"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"\xff\xfe{not utf8", "not_utf8"),
+        (b"{this is not json", "not_json"),
+        (b"[1, 2, 3]", "bad_request"),
+        (json.dumps({"type": "ping", "protocol_version": 1}).encode(), "bad_request"),
+        (json.dumps({"type": "launch", "protocol_version": 1, "id": "x"}).encode(), "bad_request"),
+        (json.dumps({"type": "ping", "protocol_version": 7, "id": "x"}).encode(), "unsupported_version"),
+        (json.dumps({"type": "ping", "protocol_version": "1", "id": "x"}).encode(), "bad_request"),
+        (
+            json.dumps({"type": "check", "protocol_version": 1, "id": "x", "message": "!!!not base64!!!"}).encode(),
+            "bad_base64",
+        ),
+        (
+            json.dumps({"type": "check", "protocol_version": 1, "id": "x", "message": "", "extra": 1}).encode(),
+            "bad_request",
+        ),
+        (b"[" * 100000 + b"]" * 100000, "not_json"),
+    ],
+)
+def test_bad_frames_get_error_and_loop_goes_on(body: bytes, code: str) -> None:
+    frames, rc = run_host(frame(body) + frame({"type": "ping", "protocol_version": 1, "id": "after"}))
+    assert rc == 0
+    assert frames[0]["type"] == "error"
+    assert frames[0]["code"] == code
+    assert frames[0]["message"]
+    assert frames[1] == {"type": "pong", "protocol_version": 1, "id": "after"}
+
+
+def test_error_keeps_the_request_id_when_it_can() -> None:
+    bad = {"type": "ping", "protocol_version": 5, "id": "keep-me"}
+    frames, _ = run_host(frame(bad))
+    assert frames[0]["id"] == "keep-me"
+
+
+def test_oversized_frame_is_skipped_and_loop_goes_on() -> None:
+    size = MAX_FRAME_BYTES + 10
+    stdin = struct.pack("=I", size) + b"x" * size + frame({"type": "ping", "protocol_version": 1, "id": "p"})
+    frames, rc = run_host(stdin, timeout=120)
+    assert rc == 0
+    assert frames[0]["code"] == "frame_too_large"
+    assert frames[1]["type"] == "pong"
+
+
+def test_message_over_the_size_cap_is_a_clear_error() -> None:
+    big = base64.b64encode(b"x" * (32 * 1024 * 1024 + 1)).decode()
+    req = {"type": "check", "protocol_version": 1, "id": "big", "message": big}
+    frames, _ = run_host(frame(req), timeout=120)
+    assert frames[0]["type"] == "error" and frames[0]["code"] == "message_too_large"
+    assert frames[0]["id"] == "big"
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        struct.pack("=I", 100) + b'{"type": "pi',  # body cut short
+        b"\x05\x00",  # header cut short
+    ],
+)
+def test_truncated_frame_reports_and_exits_cleanly(stdin: bytes) -> None:
+    frames, rc = run_host(stdin)
+    assert rc == 0
+    assert frames == [frames[0]] and frames[0]["code"] == "frame_truncated"
+
+
+def test_eof_ends_cleanly_with_no_output() -> None:
+    frames, rc = run_host(b"")
+    assert rc == 0 and frames == []
