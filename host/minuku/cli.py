@@ -350,8 +350,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    if args_in[:1] == ["host"]:
+        # Thunderbird's launch: skip building the whole parser (start-up time).
+        return cmd_host(argparse.Namespace(rest=args_in[1:]))
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     try:
         result: int = args.func(args)
         return result
