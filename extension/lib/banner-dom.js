@@ -165,11 +165,12 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
       box.append(...section(doc, label(strings, "advice", "Advice"), ul));
     }
 
+    const hasContent = box.childNodes.length > 0;
     const foot = [];
     if (p.host_version) foot.push(`${label(strings, "hostVersion", "Minuku host")} ${p.host_version}`);
     if (p.offline) foot.push(label(strings, "offline", "offline"));
     if (foot.length) box.append(el(doc, "div", "foot", foot.join(" · ")));
-    return box;
+    return { box, hasContent };
   }
 
   /**
@@ -214,8 +215,8 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     }
     head.append(text);
 
-    const details = buildDetails(doc, payload, strings, o.onOpenUrl);
-    const hasDetails = details.childNodes.length > 0;
+    // The footer alone (host version) is not worth a "Details" button.
+    const { box: details, hasContent: hasDetails } = buildDetails(doc, payload, strings, o.onOpenUrl);
 
     if (mode === "banner") {
       const actions = el(doc, "div", "actions");
@@ -248,7 +249,7 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     }
 
     box.append(head);
-    if (hasDetails) box.append(details);
+    if (hasDetails || mode === "report") box.append(details);
     shadow.append(box);
     return host;
   }
