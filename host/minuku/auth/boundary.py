@@ -22,7 +22,7 @@ Choosing the boundary (``find_boundary``):
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 MAX_INTERNAL_HOPS = 4
@@ -243,6 +243,27 @@ def _matches(host: str | None, names: Sequence[str]) -> bool:
     return False
 
 
+class _LazyHops:
+    """Parses a Received header only when the boundary search looks at it."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self._values = values
+        self._parsed: dict[int, ReceivedHop] = {}
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> ReceivedHop:
+        hop = self._parsed.get(i)
+        if hop is None:
+            hop = self._parsed[i] = parse_received(self._values[i])
+        return hop
+
+    def enumerate(self) -> Iterator[tuple[int, ReceivedHop]]:
+        for i in range(len(self._values)):
+            yield i, self[i]
+
+
 def find_boundary(
     received: Sequence[str],
     *,
@@ -252,9 +273,9 @@ def find_boundary(
     """The Received header at the trust boundary (topmost = index 0), or None if there is none."""
     if not received:
         return None
-    hops = [parse_received(r) for r in received[: max(trusted_hops, 1) + 16]]
+    hops = _LazyHops(received[: max(trusted_hops, 1) + 16])
     if trusted_receivers:
-        start = next((i for i, h in enumerate(hops) if _matches(h.by, trusted_receivers)), None)
+        start = next((i for i, h in hops.enumerate() if _matches(h.by, trusted_receivers)), None)
         if start is None:
             return None
         index = start
