@@ -3,6 +3,8 @@ network) and the per-message budget."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from minuku.dns import (
     BudgetResolver,
@@ -211,3 +213,92 @@ def test_missing_resolv_conf_fails_on_query_not_at_construction() -> None:
     with pytest.raises(DnsTempError) as ei:
         r.query("example.com", "A")
     assert "resolver configuration" in ei.value.reason
+
+
+# --- the dnspython mapping (no network: a stand-in for dns.resolver.Resolver) ----------------
+
+
+class _FakeAnswer:
+    def __init__(self, rrset: object, response: object = None) -> None:
+        self.rrset = rrset
+        self.response = response
+
+
+class _FakeDnspython:
+    def __init__(self, outcome: object) -> None:
+        self.outcome = outcome
+        self.lifetimes: list[float] = []
+
+    def resolve(self, qname: object, rtype: object, *, lifetime: float, **_: object) -> object:
+        self.lifetimes.append(lifetime)
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def _lookup_with(outcome: object) -> tuple[Any, _FakeDnspython]:
+    from minuku.dns import _DnspythonLookup
+
+    lookup = _DnspythonLookup(None, 60.0, "/etc/resolv.conf")
+    fake = _FakeDnspython(outcome)
+    lookup._resolver = fake  # the instance's own resolver, not a module global
+    return lookup, fake
+
+
+def _soa_response(qname: str) -> object:
+    import dns.message
+    import dns.rrset
+
+    resp = dns.message.make_response(dns.message.make_query(qname, "A"))
+    resp.authority.append(dns.rrset.from_text("example.", 300, "IN", "SOA", "ns. h. 1 2 3 4 45"))
+    return resp
+
+
+def test_dnspython_answers_are_mapped_to_strings() -> None:
+    import dns.rrset
+
+    cases = [
+        ("TXT", ['"v=spf1 " "-all"'], ["v=spf1 -all"]),
+        ("MX", ["10 mx.example.com.", "0 ."], ["10 mx.example.com", "0 ."]),
+        ("AAAA", ["2001:db8::1"], ["2001:db8::1"]),
+        ("PTR", ["host.example."], ["host.example"]),
+    ]
+    for rdtype, texts, want in cases:
+        rrset = dns.rrset.from_text("q.example.", 120, "IN", rdtype, *texts)
+        lookup, fake = _lookup_with(_FakeAnswer(rrset))
+        raw = lookup("q.example", rdtype, 1.25)
+        assert list(raw.records) == want and raw.ttl == 120
+        assert fake.lifetimes == [1.25]
+
+
+def test_dnspython_negative_answers_use_the_soa_minimum() -> None:
+    import dns.name
+    import dns.resolver
+
+    qname = dns.name.from_text("nx.example.")
+    exc = dns.resolver.NXDOMAIN(qnames=[qname], responses={qname: _soa_response("nx.example.")})  # type: ignore[no-untyped-call]
+    lookup, _ = _lookup_with(exc)
+    raw = lookup("nx.example", "A", 1.0)
+    assert raw.nxdomain and raw.ttl == 45  # min(SOA TTL 300, MINIMUM 45), RFC 2308 §5
+    lookup, _ = _lookup_with(_FakeAnswer(None, _soa_response("nodata.example.")))
+    raw = lookup("nodata.example", "MX", 1.0)
+    assert not raw.nxdomain and raw.records == () and raw.ttl == 45
+
+
+@pytest.mark.parametrize(
+    ("exc_name", "reason"),
+    [
+        ("LifetimeTimeout", "timeout"),
+        ("NoNameservers", "SERVFAIL"),
+        ("NoResolverConfiguration", "configuration"),
+    ],
+)
+def test_dnspython_failures_become_temperror(exc_name: str, reason: str) -> None:
+    import dns.resolver
+
+    cls = getattr(dns.resolver, exc_name)
+    exc = cls(timeout=2.0, errors=[]) if exc_name == "LifetimeTimeout" else cls()
+    lookup, _ = _lookup_with(exc)
+    with pytest.raises(DnsTempError) as ei:
+        lookup("x.example", "TXT", 2.0)
+    assert reason in ei.value.reason and ei.value.name == "x.example"

@@ -66,7 +66,7 @@ def zone_to_fixture(zonedata: dict[str, list[Any]]) -> dict[str, object]:
 def _cases() -> Iterator[Any]:
     if not SUITE_FILE.is_file():
         return
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     with open(SUITE_FILE, "rb") as fh:
         for scenario in yaml.safe_load_all(fh):
