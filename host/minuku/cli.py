@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # the installer is optional for the checking core
         pass
     else:
-        add_subcommands(sub)
+        add_subcommands(sub)  # type: ignore[arg-type]
     return parser
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .auth.results import AuthSummary
 from .findings import Finding, Severity
@@ -117,7 +118,7 @@ def _claim_findings(
     verified = False
     for addr in view.from_[:1]:
         domain = addr.domain
-        owner = cat.owner_of(domain) if domain else None
+        owner = _genuine_owner(cat, domain)
         if owner is not None and owner.id == brand_id:
             verified = _judge_brand_domain(view, auth, brand, domain, offline, out)
         elif owner is not None:
@@ -143,7 +144,7 @@ def _claim_findings(
                 )
             )
     for addr in view.reply_to:
-        owner = cat.owner_of(addr.domain) if addr.domain else None
+        owner = _genuine_owner(cat, addr.domain)
         if owner is None and addr.domain:
             code = "reply_to_freemail" if cat.is_freemail(addr.domain) else "reply_to_other"
             out.append(
@@ -151,7 +152,7 @@ def _claim_findings(
             )
     if not verified:
         for link in view.links:
-            if link.host and is_action_link(link) and cat.owner_of(link.host) is None:
+            if link.host and is_action_link(link) and _genuine_owner(cat, link.host) is None:
                 out.append(
                     Finding(
                         "brand_links_elsewhere",
@@ -163,6 +164,13 @@ def _claim_findings(
                 )
                 break
     return out
+
+
+def _genuine_owner(cat: Any, domain: str) -> Any:
+    """The brand that owns the domain, unless anyone can publish there (shared hosting)."""
+    if not domain or cat.is_shared(domain):
+        return None
+    return cat.owner_of(domain)
 
 
 def _judge_brand_domain(
@@ -360,7 +368,7 @@ def analyse(view: MessageView, auth: AuthSummary, *, offline: bool) -> Analysis:
     if brand is None and view.from_:
         from .catalogue import load
 
-        owner = load().owner_of(view.from_[0].domain) if view.from_[0].domain else None
+        owner = _genuine_owner(load(), view.from_[0].domain)
         if owner is not None:
             brand, where = owner.id, "from_domain"
     if brand is None:
