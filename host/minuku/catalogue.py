@@ -69,8 +69,11 @@ class Brand:
 @dataclass(frozen=True)
 class LookalikeData:
     affixes: frozenset[str]
+    strong_affixes: frozenset[str]
     typo_exempt: frozenset[str]
     known_domains: frozenset[str]
+    keyboard_rows: tuple[str, ...] = ()
+    similar_letters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,10 +247,13 @@ def parse(data: Mapping[str, Any]) -> Catalogue:
         freemail=frozenset(normalize_host(d) for d in _strs(data.get("freemail"), "freemail")),
         lookalike=LookalikeData(
             affixes=frozenset(_strs(lk.get("affixes"), "lookalike.affixes")),
+            strong_affixes=frozenset(_strs(lk.get("strong_affixes"), "lookalike.strong_affixes")),
             typo_exempt=frozenset(_strs(lk.get("typo_exempt"), "lookalike.typo_exempt")),
             known_domains=frozenset(
                 normalize_host(d) for d in _strs(lk.get("known_domains"), "lookalike.known_domains")
             ),
+            keyboard_rows=_strs(lk.get("keyboard_rows"), "lookalike.keyboard_rows"),
+            similar_letters=_strs(lk.get("similar_letters"), "lookalike.similar_letters"),
         ),
         service_words=_strs(claims.get("service_words"), "claims.service_words"),
         account_words=_strs(claims.get("account_words"), "claims.account_words"),

@@ -99,9 +99,11 @@ def skeleton(text: str) -> str:
 
 def loose_ascii(text: str) -> str:
     """The ASCII-level visual folds, applied to an already skeletonised string."""
+    # Characters first, so "c1" and "cl" both end up as "d".
+    text = text.translate(_LOOSE_CHARS)
     for seq, rep in _LOOSE_SEQ:
         text = text.replace(seq, rep)
-    return text.translate(_LOOSE_CHARS)
+    return text
 
 
 def loose(text: str) -> str:
