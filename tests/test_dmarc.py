@@ -335,3 +335,9 @@ def test_parse_record_and_psl() -> None:
     assert registrable("mail.example.co.jp") == "example.co.jp"
     assert registrable("example-shop.co.jp") == "example-shop.co.jp"
     assert registrable("a.b.example-shop.co.jp") == "example-shop.co.jp"
+
+
+def test_too_many_from_domains_is_permerror_without_queries() -> None:
+    res = FixtureResolver({})
+    out = check_dmarc([f"d{i}.example" for i in range(50)], NO_SPF, NO_DKIM, resolver=res)
+    assert out.result == "permerror" and res.queries == []

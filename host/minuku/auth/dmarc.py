@@ -17,7 +17,8 @@ Choices where RFC 7489 leaves room or where we knowingly deviate:
   (NXDOMAIN) and the record has ``np``, else ``sp``, else ``p``. A temporary error on that
   existence query falls back to ``sp``/``p``. ``pct`` is reported, not applied;
 - several From domains (§6.6.1 lets receivers reject or evaluate all): we evaluate each
-  distinct domain and report the worst (fail > temperror > permerror > none > pass);
+  distinct domain and report the worst (fail > temperror > permerror > none > pass); more
+  than ``MAX_FROM_DOMAINS`` distinct domains is a permerror without any query;
 - no From domain at all, or an address without a domain (or a single-label one): ``permerror``.
 """
 
@@ -32,6 +33,7 @@ from .psl import public_suffix, registrable
 from .results import DkimResult, DmarcResult, SpfResult
 
 _POLICIES = ("none", "quarantine", "reject")
+MAX_FROM_DOMAINS = 8  # more distinct From domains than this is hostile: permerror, no queries
 _SEVERITY = {"fail": 5, "temperror": 4, "permerror": 3, "none": 2, "pass": 1, "unchecked": 0}
 
 
@@ -236,6 +238,12 @@ def check_dmarc(
             domains.append(a)
     if not domains:
         return DmarcResult("permerror", reason="no From domain")
+    if len(domains) > MAX_FROM_DOMAINS:
+        return DmarcResult(
+            "permerror",
+            from_domain=domains[0],
+            reason=f"{len(domains)} distinct From domains (more than {MAX_FROM_DOMAINS})",
+        )
     if any(not d or "." not in d.strip(".") for d in domains):
         bad = next(d for d in domains if not d or "." not in d.strip("."))
         return DmarcResult(
