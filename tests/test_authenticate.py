@@ -199,6 +199,11 @@ def test_no_received_or_no_return_path_leaves_spf_unchecked() -> None:
     assert auth.dmarc.result == "fail"
     auth = authenticate(parse_message(spoof(return_path=None)), resolver=FixtureResolver(ZONE))
     assert auth.spf.result == "unchecked" and "Return-Path" in auth.spf.reason
+    # ... but when the unchecked SPF domain could have aligned, DMARC cannot claim fail
+    raw = spoof(received=[], return_path="bounce@amazon.co.jp")
+    auth = authenticate(parse_message(raw), resolver=FixtureResolver(ZONE))
+    assert auth.spf.domain == "amazon.co.jp"
+    assert auth.dmarc.result == "unchecked" and "SPF unchecked" in auth.dmarc.reason
 
 
 def test_trusted_hops_option_moves_the_boundary() -> None:

@@ -123,7 +123,7 @@ def authenticate(
     from .boundary import find_boundary
     from .dkim import verify_dkim
     from .dmarc import check_dmarc
-    from .spf import check_spf
+    from .spf import check_spf, spf_identity
 
     boundary = find_boundary(
         view.received,
@@ -140,6 +140,7 @@ def authenticate(
     helo = hop.helo if hop else None
     mailfrom = view.return_path
     from_domains = _from_domains(view)
+    spf_domain = spf_identity(mailfrom, helo) if mailfrom is not None else None
     received_evidence = (f"Received ({boundary.how}): {hop.raw[:300]}",) if boundary and hop else ()
     spf_missing: str | None = None
     if boundary is None:
@@ -153,6 +154,7 @@ def authenticate(
     if resolver is None:
         spf = SpfResult(
             "unchecked",
+            domain=spf_domain,
             ip=ip,
             helo=helo,
             mailfrom=mailfrom,
@@ -187,6 +189,7 @@ def authenticate(
     if spf_missing is not None:
         spf = SpfResult(
             "unchecked",
+            domain=spf_domain,
             ip=ip,
             helo=helo,
             mailfrom=mailfrom,

@@ -150,18 +150,23 @@ def spf_outcome(
     )
 
 
+def spf_identity(mailfrom: str | None, helo: str | None) -> str | None:
+    """The domain SPF checks: MAIL FROM's, or HELO's for the null reverse-path (§2.4)."""
+    mf = (mailfrom or "").strip()
+    if mf:
+        domain = mf.rpartition("@")[2] if "@" in mf else mf
+    else:
+        domain = (helo or "").strip()
+    return domain.rstrip(".").lower() or None
+
+
 def check_spf(
     ip: str | None, mailfrom: str | None, helo: str | None, *, resolver: Resolver
 ) -> SpfResult:
     """SPF for the MAIL FROM identity (HELO when MAIL FROM is ``<>``), RFC 7208 §4."""
     mailfrom = (mailfrom or "").strip()
     helo_s = (helo or "").strip()
-    if mailfrom and "@" in mailfrom:
-        domain = mailfrom.rpartition("@")[2].rstrip(".").lower()
-    elif mailfrom:
-        domain = mailfrom.rstrip(".").lower()
-    else:
-        domain = helo_s.rstrip(".").lower()
+    domain = spf_identity(mailfrom, helo_s) or ""
 
     def result(word: str, reason: str, evidence: tuple[str, ...] = ()) -> SpfResult:
         return SpfResult(
