@@ -191,6 +191,7 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     if (mode === "banner") host.setAttribute("id", "minuku-banner");
     host.setAttribute("class", "minuku-host");
     host.setAttribute("data-verdict", verdict);
+    host.setAttribute("data-origin", payload.origin === "addon" ? "addon" : "host");
     // Inline !important beats any !important in the mail's own stylesheet.
     if (host.style && host.style.setProperty) {
       for (const [k, v] of [["display", "block"], ["visibility", "visible"], ["opacity", "1"],

@@ -1,0 +1,288 @@
+"""Drive a real Thunderbird for Minuku's end-to-end test (recipe: shared/thunderbird-e2e.md).
+
+Owns the throwaway profile (user.js, a Local Folders Inbox as mbox), starting Thunderbird
+headless with Marionette, and the chrome-context scripts that select a message, read the
+banner's shadow root, set the add-on's storage and click its message-display button.
+No network: the profile has only Local Folders and the add-on runs the host offline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+ADDON_ID = "minuku@addons.minuku"
+# The message_display_action's toolbar button: the gecko id with [@.] -> "_".
+ACTION_BUTTON_ID = "minuku_addons_minuku-messageDisplayAction-toolbarbutton"
+MBOX_FROM_LINE = "From - Mon Jan  1 00:00:00 2024\n"
+
+T = TypeVar("T")
+
+USER_JS = """\
+user_pref("extensions.autoDisableScopes", 0);
+user_pref("xpinstall.signatures.required", false);
+user_pref("extensions.enabledScopes", 15);
+user_pref("mail.provider.suppress_dialog_on_startup", true);
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("mail.rights.version", 1);
+user_pref("datareporting.policy.dataSubmissionPolicyBypassNotification", true);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("mail.accountmanager.accounts", "account1");
+user_pref("mail.accountmanager.localfoldersserver", "server1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.server.server1.type", "none");
+user_pref("mail.server.server1.hostname", "Local Folders");
+user_pref("mail.server.server1.name", "Local Folders");
+user_pref("mail.server.server1.userName", "nobody");
+user_pref("mail.server.server1.directory-rel", "[ProfD]Mail/Local Folders");
+user_pref("devtools.console.stdout.chrome", true);
+user_pref("devtools.console.stdout.content", true);
+user_pref("marionette.port", {port});
+"""
+
+
+def find_thunderbird() -> str | None:
+    """The thunderbird executable, or None."""
+    return shutil.which("thunderbird")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def to_mbox(messages: Iterable[bytes]) -> bytes:
+    """An mbox (mboxrd quoting, LF line ends) as Thunderbird's Local Folders expect."""
+    out = bytearray()
+    for raw in messages:
+        text = raw.replace(b"\r\n", b"\n")
+        if not text.endswith(b"\n"):
+            text += b"\n"
+        lines = []
+        for line in text.split(b"\n"):
+            stripped = line.lstrip(b">")
+            lines.append(b">" + line if stripped.startswith(b"From ") else line)
+        out += MBOX_FROM_LINE.encode() + b"\n".join(lines) + b"\n"
+    return bytes(out)
+
+
+def make_profile(profile: Path, messages: Iterable[bytes], port: int) -> None:
+    """A fresh profile with Local Folders holding ``messages`` in its Inbox."""
+    (profile / "Mail" / "Local Folders").mkdir(parents=True, exist_ok=True)
+    (profile / "extensions").mkdir(exist_ok=True)
+    (profile / "user.js").write_text(USER_JS.replace("{port}", str(port)), "utf-8")
+    (profile / "Mail" / "Local Folders" / "Inbox").write_bytes(to_mbox(messages))
+
+
+def wait_for(what: str, fn: Callable[[], T | None], timeout: float, interval: float = 0.2) -> T:
+    """Poll ``fn`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+# Chrome-context scripts (Marionette execute_script / execute_async_script bodies).
+
+JS_SELECT = """
+const [subject] = arguments;
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+if (!win || !win.gTabmail) return null;
+const inbox = MailServices.accounts.localFoldersServer.rootFolder.getChildNamed("Inbox");
+const a3 = win.gTabmail.currentAbout3Pane;
+if (!a3 || a3.document.readyState != "complete" || !a3.threadTree) return null;
+if (a3.gFolder?.URI != inbox.URI) a3.restoreState({ folderURI: inbox.URI, messagePaneVisible: true });
+if (!a3.gDBView || a3.gDBView.rowCount < 1) return null;
+for (let i = 0; i < a3.gDBView.rowCount; i++) {
+  const hdr = a3.gDBView.getMsgHdrAt(i);
+  if (hdr.mime2DecodedSubject.includes(subject)) { a3.threadTree.selectedIndex = i; return hdr.messageKey + 1; }
+}
+return -1;
+"""
+
+JS_PANE = """
+const a3 = Services.wm.getMostRecentWindow("mail:3pane").gTabmail.currentAbout3Pane;
+const about = a3.messageBrowser.contentWindow;
+const mp = about.getMessagePaneBrowser();
+"""
+
+JS_BANNER = (
+    JS_PANE
+    + """
+const [subject] = arguments;
+const doc = mp.contentDocument;
+if (!doc || doc.readyState != "complete") return null;
+const shown = about.gMessage?.mime2DecodedSubject ?? "";
+if (!shown.includes(subject)) return null;
+const host = doc.getElementById("minuku-banner");
+if (!host) return { present: false, shown };
+const root = host.shadowRoot;
+const section = root?.querySelector("section");
+return {
+  present: true,
+  shown,
+  verdict: host.getAttribute("data-verdict"),
+  origin: host.getAttribute("data-origin"),
+  role: section?.getAttribute("role"),
+  lang: section?.getAttribute("lang"),
+  text: section ? section.textContent.replace(/\\s+/g, " ") : "",
+  title: root?.querySelector(".title")?.textContent ?? "",
+  imgInBanner: root ? root.querySelectorAll("img").length : -1,
+  elementsInBanner: root ? [...new Set([...root.querySelectorAll("*")].map((e) => e.localName))].sort() : [],
+  hostileImgInDocument: doc.querySelectorAll("img[src='x'], img[onerror]").length,
+  firstChildIsBanner: doc.body?.firstElementChild === host,
+};
+"""
+)
+
+JS_CLICK_ACTION = (
+    JS_PANE
+    + """
+const btn = about.document.getElementById(arguments[0]);
+if (!btn || btn.disabled) return false;
+btn.click();
+return true;
+"""
+)
+
+JS_SET_STORAGE = """
+const [id, items, done] = arguments;
+(async () => {
+  const { ExtensionStorageIDB } = ChromeUtils.importESModule("resource://gre/modules/ExtensionStorageIDB.sys.mjs");
+  const policy = WebExtensionPolicy.getByID(id);
+  if (!policy || !policy.extension) return done({ error: "add-on not running" });
+  const ext = policy.extension;
+  const db = await ExtensionStorageIDB.open(ExtensionStorageIDB.getStoragePrincipal(ext));
+  const changes = await db.set(items);
+  if (changes) ExtensionStorageIDB.notifyListeners(ext.id, changes);
+  done({ ok: true, stored: await db.get(null) });
+})().catch((e) => done({ error: String(e) }));
+"""
+
+JS_ADDON_STATE = """
+const [id, done] = arguments;
+const { AddonManager } = ChromeUtils.importESModule("resource://gre/modules/AddonManager.sys.mjs");
+AddonManager.getAddonByID(id).then(
+  (a) => done(a ? { active: a.isActive, disabled: a.userDisabled, version: a.version,
+                    running: !!WebExtensionPolicy.getByID(id)?.extension } : null),
+  (e) => done({ error: String(e) }));
+"""
+
+
+@dataclass
+class Thunderbird:
+    """A running Thunderbird with a Marionette session in chrome context."""
+
+    proc: subprocess.Popen[bytes]
+    marionette: Any
+    log_path: Path
+
+    def run(self, script: str, args: list[Any] | None = None) -> Any:
+        return self.marionette.execute_script(script, script_args=args or [], new_sandbox=False)
+
+    def run_async(self, script: str, args: list[Any] | None = None, timeout: float = 30) -> Any:
+        self.marionette.timeout.script = timeout
+        return self.marionette.execute_async_script(
+            script, script_args=args or [], new_sandbox=False
+        )
+
+    def select(self, subject: str, timeout: float = 60) -> None:
+        found = wait_for(
+            f"message {subject!r} in the Inbox", lambda: self.run(JS_SELECT, [subject]), timeout
+        )
+        if found == -1:
+            raise AssertionError(f"no message with subject {subject!r} in the Inbox")
+
+    def banner(self, subject: str) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.run(JS_BANNER, [subject])
+        return result
+
+    def wait_banner(self, subject: str, timeout: float = 45) -> dict[str, Any]:
+        return wait_for(
+            f"the Minuku banner on {subject!r}",
+            lambda: (b := self.banner(subject)) and b.get("present") and b,
+            timeout,
+        )
+
+    def click_action(self) -> bool:
+        return bool(self.run(JS_CLICK_ACTION, [ACTION_BUTTON_ID]))
+
+    def set_storage(self, items: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.run_async(JS_SET_STORAGE, [ADDON_ID, dict(items)])
+        if "error" in result:
+            raise RuntimeError(f"could not set the add-on's storage: {result['error']}")
+        return result
+
+    def addon_state(self) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.run_async(JS_ADDON_STATE, [ADDON_ID])
+        return result
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.marionette.screenshot(format="binary"))
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        try:
+            self.marionette.delete_session()
+        except Exception:  # noqa: BLE001 - shutting down whatever state it is in
+            pass
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def start_thunderbird(
+    binary: str, profile: Path, home: Path, port: int, log_path: Path, timeout: float = 90
+) -> Thunderbird:
+    """Start Thunderbird headless on ``profile`` with ``HOME=home`` and connect Marionette."""
+    from marionette_driver.marionette import Marionette  # type: ignore[import-untyped]
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(
+        HOME=str(home),
+        MOZ_HEADLESS="1",
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        MOZ_CRASHREPORTER_DISABLE="1",
+    )
+    log = log_path.open("wb")
+    args = [binary, "--marionette", "-remote-allow-system-access", "--no-remote"]
+    args += ["-profile", str(profile), "--headless"]
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    m = Marionette(host="127.0.0.1", port=port)
+    try:
+        m.start_session(timeout=timeout)
+        m.set_context(m.CONTEXT_CHROME)
+    except Exception:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise
+    return Thunderbird(proc=proc, marionette=m, log_path=log_path)
