@@ -162,8 +162,11 @@ class LookalikeEngine:
                     self._full[(b.id, lb.label)] = (folded, limit)
                     for variant in _deletes(folded, limit):
                         self._delete_index.setdefault(variant, set()).add((b.id, lb.label))
+        self._glue_loose = [
+            (bid, lb, loose_ascii(lb.label)) for bid, lb in self._glue if lb.typo != "none"
+        ]
         self._near = _near_pairs(cat.lookalike.keyboard_rows, cat.lookalike.similar_letters)
-        self._all_labels = frozenset(self._labels) | frozenset(self._loose)
+        self._all_labels = frozenset(self._labels)
         self._genuine: dict[str, str] = {}
         for bid, dom in _catalogue.all_domains(cat):
             self._genuine.setdefault(dom, bid)
@@ -310,10 +313,7 @@ class LookalikeEngine:
                     return _Hit(
                         bid, lb.label, "visual", tok, f"{tok!r} looks like {lb.label!r} ({note})"
                     )
-            for bid, lb in self._glue:
-                if lb.typo == "none":
-                    continue
-                lf = loose_ascii(lb.label)
+            for bid, lb, lf in self._glue_loose:
                 if lf in folded and folded != lf and self._glued(folded, lf, self._loose_affixes):
                     note = _visual_notes(tok, lb.label)
                     return _Hit(

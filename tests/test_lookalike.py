@@ -1,0 +1,330 @@
+"""Look-alike engine (minuku.lookalike): UTS #39 skeletons / mixed script, typos, subdomain,
+combosquat and TLD-swap rules, and the false positives they must not produce."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from minuku import catalogue
+from minuku.lookalike import LookalikeEngine, brand_of, check_domain, registrable
+
+
+def _technique(domain: str) -> tuple[str, str] | None:
+    m = check_domain(domain)
+    return None if m is None else (m.technique, m.brand_id)
+
+
+# --- positives, by technique --------------------------------------------------------------
+
+HOMOGLYPH = [
+    ("аррӏе.com", "apple"),  # whole-script Cyrillic
+    ("xn--80ak6aa92e.com", "apple"),  # the same as an A-label
+    ("amazön.co.jp", "amazon"),  # Latin with a diacritic
+    ("ɑmazon.co.jp", "amazon"),  # LATIN SMALL LETTER ALPHA
+    ("mercarí.com", "mercari"),
+    ("rakutén.co.jp", "rakuten"),
+]
+
+MIXED_SCRIPT = [
+    ("аmazon.co.jp", "amazon"),  # Cyrillic а + Latin
+    ("xn--mazon-3ve.co.jp", "amazon"),  # A-label of the line above
+    ("rаkuten-card.co.jp", "rakuten"),
+    ("раypal.com", "paypal"),
+    ("αmazοn.com", "amazon"),  # Greek alpha / omicron
+    ("miсrosoft.com", "microsoft"),
+    ("dосomo.ne.jp", "docomo"),
+    ("аmazon-security.com", "amazon"),
+]
+
+TYPO = [
+    ("amaz0n.co.jp", "amazon"),
+    ("arnazon.co.jp", "amazon"),
+    ("amazom.co.jp", "amazon"),
+    ("amazoon.co.jp", "amazon"),
+    ("amzon.co.jp", "amazon"),
+    ("amaozn.co.jp", "amazon"),
+    ("micorsoft.com", "microsoft"),
+    ("rnicrosoft.com", "microsoft"),
+    ("paypai.com", "paypal"),
+    ("dokomo.ne.jp", "docomo"),
+    ("mercarl.com", "mercari"),
+    ("app1e-id.com", "apple"),
+    ("icIoud-verify.com", "apple"),
+    ("micros0ft-login.com", "microsoft"),
+]
+
+SUBDOMAIN = [
+    ("amazon.co.jp.evil.top", "amazon"),
+    ("amazon-co-jp.signin.evil.top", "amazon"),
+    ("rakuten.secure-login.xyz", "rakuten"),
+    ("login.smbc-card.com.example.net", "smbc"),
+    ("www.apple.com.verify-id.info", "apple"),
+    ("mufg.account-check.online", "mufg"),
+]
+
+COMBOSQUAT = [
+    ("amazon-co-jp-security.com", "amazon"),
+    ("amazonjp-login.top", "amazon"),
+    ("www-amazon-co-jp.buzz", "amazon"),
+    ("amazon.co.jp-signin.xyz", "amazon"),
+    ("smbc-card.com-login.top", "smbc"),
+    ("mufg-jp.com", "mufg"),
+    ("docomo-support.top", "docomo"),
+    ("apple-id-verify.com", "apple"),
+    ("secureamazonlogin.com", "amazon"),
+    ("etc-meisai-jp.com", "etc"),
+    ("jal-login.com", "jal"),
+    ("au-pay-login.top", "au"),
+    ("amazon-jp.com", "amazon"),
+    ("ｍｉｃｒｏｓｏｆｔ-support.com", "microsoft"),  # full-width folds to ASCII first
+    ("amazon-login.s3.amazonaws.com", "amazon"),  # customer bucket, not Amazon's
+]
+
+TLD_SWAP = [
+    ("amazon.jp.net", "amazon"),
+    ("amazon.co.jp.net", "amazon"),
+    ("amazon.xyz", "amazon"),
+    ("rakuten.shop", "rakuten"),
+    ("rakuten-card.co.jp.xyz", "rakuten"),
+    ("mercari.top", "mercari"),
+    ("paypay.cn", "paypay"),
+]
+
+
+@pytest.mark.parametrize(
+    ("domain", "brand", "technique"),
+    [(d, b, "homoglyph") for d, b in HOMOGLYPH]
+    + [(d, b, "mixed_script") for d, b in MIXED_SCRIPT]
+    + [(d, b, "typo") for d, b in TYPO]
+    + [(d, b, "subdomain") for d, b in SUBDOMAIN]
+    + [(d, b, "combosquat") for d, b in COMBOSQUAT]
+    + [(d, b, "tld_swap") for d, b in TLD_SWAP],
+)
+def test_lookalike_positive(domain: str, brand: str, technique: str) -> None:
+    assert _technique(domain) == (technique, brand)
+
+
+def test_match_carries_normalised_domain_registrable_and_detail() -> None:
+    m = check_domain("XN--MAZON-3VE.CO.JP.")
+    assert m is not None
+    assert m.domain == "аmazon.co.jp"
+    assert m.registrable == "аmazon.co.jp"
+    assert "amazon.co.jp" in m.detail
+    glued = check_domain("amazon.co.jp-signin.xyz")
+    assert glued is not None
+    # The PSL registrable domain is jp-signin.xyz, not co.jp-signin.xyz.
+    assert glued.registrable == "jp-signin.xyz"
+    assert "amazon.co.jp" in glued.detail
+
+
+# --- negatives -----------------------------------------------------------------------------
+
+UNRELATED = [
+    "amazonas.gov.br",
+    "mazda.co.jp",
+    "amazing.co.jp",
+    "pineapple.com",
+    "applebees.com",
+    "jalan.net",
+    "banana.com",
+    "august.com",
+    "nikkei.com",
+    "asahi.com",
+    "yahoo.co.jp",
+    "google.com",
+    "mizuno.jp",
+    "mizuno.com",
+    "shop-au.com",
+    "ana.org",
+    "ntt.com",
+    "github.com",
+    "example.com",
+    "cloudflare.com",
+    "qcloud.com",
+    "tencent.com",
+    "jcb.com",
+    "apply.com",
+    "ample.com",
+    "yamaha.com",
+    "sagawa-city.jp",
+    "nicovideo.jp",
+    "line.me",
+    "zozo.jp",
+    "economic-outlook.org",
+    "apple-farm.com",
+    "analytics.google.com",
+    "canada.ca",
+    "japan.travel",
+    "etc.example.com",
+    "aupair.com",
+    "yomiuri.co.jp",
+    "nhk.or.jp",
+    "kakaku.com",
+    "tabelog.com",
+    "cookpad.com",
+    "pixiv.net",
+    "dmm.com",
+    "ameblo.jp",
+    "hatena.ne.jp",
+    "toyota.jp",
+    "sony.jp",
+    "uniqlo.com",
+    "yodobashi.com",
+    "softbankhawks.co.jp",
+    "anabuki.co.jp",
+    "ana-intercontinental-tokyo.jp",
+    "jalpak.jp",
+    "resona.co.jp",
+    "japannetbank.co.jp",
+    "payway.com",
+    "applied.com",
+    "cocoa.jp",
+    "auction.co.jp",
+]
+
+
+@pytest.mark.parametrize("domain", UNRELATED)
+def test_unrelated_real_domains_are_not_lookalikes(domain: str) -> None:
+    assert check_domain(domain) is None
+
+
+def _genuine() -> list[tuple[str, str]]:
+    return [(b.id, d) for b in catalogue.load().brands for d in b.domains]
+
+
+@pytest.mark.parametrize(("brand", "domain"), _genuine())
+def test_genuine_domains_and_subdomains_are_never_lookalikes(brand: str, domain: str) -> None:
+    for host in (domain, "www." + domain, "mail.ses." + domain, domain.upper() + "."):
+        assert check_domain(host) is None, host
+    assert brand_of(domain) == brand
+    assert brand_of("www." + domain) == brand
+
+
+def test_full_width_genuine_host_is_the_genuine_host() -> None:
+    # UTS #46 maps full-width to ASCII, so this host resolves to amazon.co.jp itself.
+    assert check_domain("ａｍａｚｏｎ．ｃｏ．ｊｐ") is None
+    assert brand_of("ａｍａｚｏｎ．ｃｏ．ｊｐ") == "amazon"
+
+
+def test_invisible_and_bidi_characters_are_stripped_before_matching() -> None:
+    assert check_domain("amazon\u200b.co.jp") is None
+    assert check_domain("\u202eamazon.co.jp") is None
+    assert _technique("ama\u200bz0n.co.jp") == ("typo", "amazon")
+    assert _technique("amazon\u00ad-security.com") == ("combosquat", "amazon")
+
+
+def test_paypal_is_a_brand_not_a_typo_of_paypay() -> None:
+    assert check_domain("paypal.com") is None
+    assert brand_of("paypal.com") == "paypal"
+    assert brand_of("paypay.ne.jp") == "paypay"
+
+
+def test_short_labels_match_only_as_exact_tokens() -> None:
+    # au/ana/jal/jcb: never by edit distance, never inside words, never alone under a TLD.
+    for host in ("aux.com", "anaa.com", "jai.com", "jcbb.com", "ana.xyz", "jal.net", "au.xyz"):
+        assert check_domain(host) is None, host
+    assert _technique("jcb-card-login.top") == ("combosquat", "jcb")
+    assert _technique("ana-mileage.top") == ("combosquat", "ana")
+
+
+def test_brand_substring_inside_word_is_not_a_combosquat() -> None:
+    for host in ("amazonas-tours.com", "rakutenichibar.com", "docomodachi.jp", "paypays.example"):
+        m = check_domain(host)
+        assert m is None or m.technique != "combosquat", host
+
+
+def test_shared_infrastructure_is_genuine_but_customer_hosts_are_not_owned() -> None:
+    assert check_domain("eu-west-1.amazonses.com") is None
+    assert brand_of("bucket.s3.amazonaws.com") is None
+    assert brand_of("s3.amazonaws.com") is None
+    assert brand_of("email.amazonses.com") == "amazon"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        ".",
+        "..",
+        "xn--",
+        "xn--zz--.com",
+        "xn--a.xn--b",
+        "amazon..co.jp",
+        "a" * 300 + ".com",
+        "amazon." * 60 + "com",
+        "\x00\x01.com",
+        "192.0.2.1",
+        "[2001:db8::1]",
+        "\ud800.com",
+        "-.-",
+        "xn--amazon-ufa.co.jp",
+    ],
+)
+def test_hostile_input_never_raises(junk: str) -> None:
+    result = check_domain(junk)
+    assert result is None or result.brand_id in {b.id for b in catalogue.load().brands}
+
+
+def test_registrable_uses_the_public_suffix_list() -> None:
+    assert registrable("WWW.Amazon.CO.JP.") == "amazon.co.jp"
+    assert registrable("amazon.co.jp-signin.xyz") == "jp-signin.xyz"
+    assert registrable("foo.bucket.s3.amazonaws.com") == "bucket.s3.amazonaws.com"
+    assert registrable("xn--mazon-3ve.co.jp") == "аmazon.co.jp"
+    assert registrable("co.jp") == "co.jp"  # a bare public suffix is returned as is
+
+
+def test_engine_on_a_custom_catalogue() -> None:
+    data = {
+        "brands": [
+            {
+                "id": "acme",
+                "name_en": "Acme",
+                "name_ja": "アクメ",
+                "domains": ["acme.example"],
+                "names": [{"text": "Acme"}],
+                "labels": [{"label": "acmebank", "typo": "full"}],
+                "official_urls": {"home": "https://www.acme.example/"},
+            }
+        ],
+        "lookalike": {"affixes": ["login"], "strong_affixes": ["login"]},
+    }
+    engine = LookalikeEngine(catalogue.parse(data))
+    hit = engine.check("acmebnak.com")
+    assert hit is not None and (hit.technique, hit.brand_id) == ("typo", "acme")
+    assert engine.check("www.acme.example") is None
+    assert engine.check("acmebank-login.com") is not None
+    # The shipped catalogue knows nothing about acme.
+    assert check_domain("acmebnak.com") is None
+
+
+TYPICAL = (
+    [d for d, _ in HOMOGLYPH + MIXED_SCRIPT + TYPO + SUBDOMAIN + COMBOSQUAT + TLD_SWAP]
+    + UNRELATED
+    + [d for _, d in _genuine()]
+)
+
+
+def test_throughput_after_warm_up() -> None:
+    for d in TYPICAL:
+        check_domain(d)
+    calls = 0
+    start = time.perf_counter()
+    while calls < 40_000:
+        for d in TYPICAL:
+            check_domain(d)
+        calls += len(TYPICAL)
+    rate = calls / (time.perf_counter() - start)
+    assert rate >= 20_000, rate
+
+
+def test_uncached_throughput_is_reasonable() -> None:
+    engine = LookalikeEngine(catalogue.load(), cache_size=0)
+    hosts = [f"{w}-{i}.com" for i in range(20) for w in UNRELATED] + TYPICAL
+    engine.check("warm-up.com")
+    start = time.perf_counter()
+    for h in hosts:
+        engine.check(h)
+    rate = len(hosts) / (time.perf_counter() - start)
+    # Loose bound (shared CI cores); measured ~25k/s on a developer machine.
+    assert rate >= 3_000, rate
