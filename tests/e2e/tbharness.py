@@ -161,6 +161,17 @@ return true;
 """
 )
 
+JS_TOGGLE_DETAILS = (
+    JS_PANE
+    + """
+const root = mp.contentDocument.getElementById("minuku-banner")?.shadowRoot;
+const toggle = root?.querySelector("button.toggle");
+if (!toggle) return null;
+toggle.click();
+return toggle.getAttribute("aria-expanded");
+"""
+)
+
 JS_SET_STORAGE = """
 const [id, items, done] = arguments;
 (async () => {
@@ -220,6 +231,11 @@ class Thunderbird:
             timeout,
         )
 
+    def toggle_details(self) -> str | None:
+        """Click the banner's details button; returns the new aria-expanded value."""
+        expanded: str | None = self.run(JS_TOGGLE_DETAILS)
+        return expanded
+
     def click_action(self) -> bool:
         return bool(self.run(JS_CLICK_ACTION, [ACTION_BUTTON_ID]))
 
@@ -232,6 +248,19 @@ class Thunderbird:
     def addon_state(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self.run_async(JS_ADDON_STATE, [ADDON_ID])
         return result
+
+    def host_pids(self) -> list[int]:
+        """Native host processes Thunderbird started (its descendants running Minuku)."""
+        import psutil  # type: ignore[import-untyped]
+
+        found = []
+        for child in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                if any("minuku" in part for part in child.cmdline()):
+                    found.append(child.pid)
+            except psutil.Error:
+                continue
+        return found
 
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

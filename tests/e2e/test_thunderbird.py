@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,15 +72,21 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def tb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Thunderbird]:
+def tb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HOME Thunderbird and the installer see (holds the host manifest)."""
+    home = tmp_path_factory.mktemp("tb") / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture(scope="module")
+def tb(tb_home: Path) -> Iterator[Thunderbird]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
     binary = find_thunderbird()
     assert binary is not None
-    base = tmp_path_factory.mktemp("tb")
-    home, profile = base / "home", base / "profile"
-    home.mkdir()
+    home, profile = tb_home, tb_home.parent / "profile"
     port = free_port()
     mails = [(EXAMPLES / name).read_bytes() for name, _ in (PHISH, GENUINE, HARMLESS)]
     make_profile(profile, [*mails, hostile_mail()], port)
@@ -155,6 +162,8 @@ def test_phish_gets_danger_banner_naming_amazon(tb: Thunderbird) -> None:
     assert banner["lang"] == "ja"
     assert "Amazon" in banner["text"], banner["text"]
     assert banner["firstChildIsBanner"], "the banner sits above the message"
+    assert tb.toggle_details() == "true", "the details button opens the details"
+    tb.screenshot(OUT / "phish-danger-details.png")
 
 
 def test_harmless_mail_shows_no_warning(tb: Thunderbird) -> None:
@@ -191,3 +200,24 @@ def test_check_this_with_auto_check_off(tb: Thunderbird) -> None:
         assert banner["verdict"] in ("ok", "caution", "warning"), _describe(banner)
     finally:
         tb.set_storage({"autoCheck": True})
+
+
+def test_host_gone_shows_how_to_fix(tb: Thunderbird, tb_home: Path) -> None:
+    """Host uninstalled and its process gone: the banner says so and names ./install.sh."""
+    manifest = tb_home / ".mozilla" / "native-messaging-hosts" / "minuku.json"
+    hidden = manifest.with_suffix(".json.off")
+    manifest.rename(hidden)
+    try:
+        for pid in tb.host_pids():
+            os.kill(pid, signal.SIGTERM)
+        # A new option set is a cache miss, so the add-on has to ask the (missing) host.
+        tb.set_storage({"autoCheck": True, "language": "en", "trustedAuthservIds": ["e2e.invalid"]})
+        banner = _show(tb, HARMLESS[1], "host-missing")
+        assert banner["origin"] == "addon", _describe(banner)
+        assert banner["verdict"] == "unknown"
+        assert "./install.sh" in banner["text"] and "minuku doctor" in banner["text"], _describe(
+            banner
+        )
+    finally:
+        hidden.rename(manifest)
+        tb.set_storage({"trustedAuthservIds": []})
