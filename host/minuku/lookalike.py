@@ -178,6 +178,15 @@ class LookalikeEngine:
         owner = self._cat.owner_of(domain)
         return owner.id if owner is not None else None
 
+    def brand_token(self, text: str) -> str | None:
+        """The brand whose label stands as a token in ``text`` (a mail local part, a host
+        label): exact, delimited, glued to affix words, or visually folded; no edit distance.
+        Ambiguous labels need a strong affix next to them, as in domains."""
+        folded = skeleton(text[:256]).lower()
+        context = _tokens(folded)
+        hit = self._match(folded, context, allow_typo=False, relaxed=False, whole=False)
+        return hit.brand_id if hit is not None else None
+
     def _check(self, domain: str) -> LookalikeMatch | None:
         if not isinstance(domain, str):
             return None
