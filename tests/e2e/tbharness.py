@@ -143,6 +143,7 @@ return {
   lang: section?.getAttribute("lang"),
   text: section ? section.textContent.replace(/\\s+/g, " ") : "",
   title: root?.querySelector(".title")?.textContent ?? "",
+  brand: root?.querySelector(".brand")?.textContent ?? "",
   imgInBanner: root ? root.querySelectorAll("img").length : -1,
   elementsInBanner: root ? [...new Set([...root.querySelectorAll("*")].map((e) => e.localName))].sort() : [],
   hostileImgInDocument: doc.querySelectorAll("img[src='x'], img[onerror]").length,

@@ -160,7 +160,7 @@ def test_phish_gets_danger_banner_naming_amazon(tb: Thunderbird) -> None:
     assert banner["verdict"] == "danger", _describe(banner)
     assert banner["role"] == "alert"
     assert banner["lang"] == "ja"
-    assert "Amazon" in banner["text"], banner["text"]
+    assert "アマゾン" in banner["brand"] or "Amazon" in banner["brand"], _describe(banner)
     assert banner["firstChildIsBanner"], "the banner sits above the message"
     assert tb.toggle_details() == "true", "the details button opens the details"
     tb.screenshot(OUT / "phish-danger-details.png")
@@ -196,8 +196,9 @@ def test_check_this_with_auto_check_off(tb: Thunderbird) -> None:
         banner = tb.wait_banner(GENUINE[1])
         tb.screenshot(OUT / "check-this-genuine.png")
         assert banner["origin"] == "host", _describe(banner)
-        # The genuine notice is never called a danger.
-        assert banner["verdict"] in ("ok", "caution", "warning"), _describe(banner)
+        # The genuine notice is never called a danger (offline it may honestly be "unknown").
+        assert banner["verdict"] != "danger", _describe(banner)
+        assert "アマゾン" in banner["brand"] or "Amazon" in banner["brand"], _describe(banner)
     finally:
         tb.set_storage({"autoCheck": True})
 
