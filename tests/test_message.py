@@ -96,7 +96,10 @@ def test_iso2022jp_body_and_quoted_printable() -> None:
     assert "一時的に停止" in v.text
     qp = b"=E3=83=AD=E3=82=B0=E3=82=A4=E3=83=B3\n"  # ログイン
     v = parse_message(
-        msg("From: a@b.jp\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n", qp)
+        msg(
+            "From: a@b.jp\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n",
+            qp,
+        )
     )
     assert "ログイン" in v.text
 
@@ -144,7 +147,9 @@ def test_broken_base64_and_unknown_charset_still_give_text() -> None:
         )
     )
     assert isinstance(v.text, str)
-    v = parse_message(msg("From: a@b.jp\nContent-Type: text/plain; charset=x-no-such\n", "日本語".encode()))
+    v = parse_message(
+        msg("From: a@b.jp\nContent-Type: text/plain; charset=x-no-such\n", "日本語".encode())
+    )
     assert "日本語" in v.text
     assert any("undecodable_charset" in d for d in v.defects) or "日本語" in v.text
 
@@ -160,5 +165,7 @@ def test_examples_parse(examples) -> None:  # type: ignore[no-untyped-def]
     v = parse_message((examples / "amazon-keiyaku-furikou-phish.eml").read_bytes())
     assert v.subject == "【重要】契約不履行に関する通知"
     assert v.from_[0].display_name == "Amazon.co.jp"
-    assert any(ln.text == "Amazonにログイン" and ln.host == "amazon-co-jp-security.com" for ln in v.links)
+    assert any(
+        ln.text == "Amazonにログイン" and ln.host == "amazon-co-jp-security.com" for ln in v.links
+    )
     assert "虚偽の情報" in v.text

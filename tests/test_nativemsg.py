@@ -64,7 +64,10 @@ def test_hello_ping_check_in_one_process() -> None:
     assert [f["type"] for f in frames] == ["hello", "pong", "result", "pong"]
     assert [f["id"] for f in frames] == ["h1", "p1", "c1", "p2"]
     hello = frames[0]
-    assert hello["compatible"] is True and hello["min_protocol_version"] <= 1 <= hello["max_protocol_version"]
+    assert (
+        hello["compatible"] is True
+        and hello["min_protocol_version"] <= 1 <= hello["max_protocol_version"]
+    )
     payload = frames[2]["payload"]
     assert payload["verdict"] == "ok"
     assert payload["locale"] == "ja"
@@ -100,21 +103,30 @@ def test_hello_with_future_version_is_incompatible_not_an_error() -> None:
         (b"[1, 2, 3]", "bad_request"),
         (json.dumps({"type": "ping", "protocol_version": 1}).encode(), "bad_request"),
         (json.dumps({"type": "launch", "protocol_version": 1, "id": "x"}).encode(), "bad_request"),
-        (json.dumps({"type": "ping", "protocol_version": 7, "id": "x"}).encode(), "unsupported_version"),
+        (
+            json.dumps({"type": "ping", "protocol_version": 7, "id": "x"}).encode(),
+            "unsupported_version",
+        ),
         (json.dumps({"type": "ping", "protocol_version": "1", "id": "x"}).encode(), "bad_request"),
         (
-            json.dumps({"type": "check", "protocol_version": 1, "id": "x", "message": "!!!not base64!!!"}).encode(),
+            json.dumps(
+                {"type": "check", "protocol_version": 1, "id": "x", "message": "!!!not base64!!!"}
+            ).encode(),
             "bad_base64",
         ),
         (
-            json.dumps({"type": "check", "protocol_version": 1, "id": "x", "message": "", "extra": 1}).encode(),
+            json.dumps(
+                {"type": "check", "protocol_version": 1, "id": "x", "message": "", "extra": 1}
+            ).encode(),
             "bad_request",
         ),
         (b"[" * 100000 + b"]" * 100000, "not_json"),
     ],
 )
 def test_bad_frames_get_error_and_loop_goes_on(body: bytes, code: str) -> None:
-    frames, rc = run_host(frame(body) + frame({"type": "ping", "protocol_version": 1, "id": "after"}))
+    frames, rc = run_host(
+        frame(body) + frame({"type": "ping", "protocol_version": 1, "id": "after"})
+    )
     assert rc == 0
     assert frames[0]["type"] == "error"
     assert frames[0]["code"] == code
@@ -130,7 +142,11 @@ def test_error_keeps_the_request_id_when_it_can() -> None:
 
 def test_oversized_frame_is_skipped_and_loop_goes_on() -> None:
     size = MAX_FRAME_BYTES + 10
-    stdin = struct.pack("=I", size) + b"x" * size + frame({"type": "ping", "protocol_version": 1, "id": "p"})
+    stdin = (
+        struct.pack("=I", size)
+        + b"x" * size
+        + frame({"type": "ping", "protocol_version": 1, "id": "p"})
+    )
     frames, rc = run_host(stdin, timeout=120)
     assert rc == 0
     assert frames[0]["code"] == "frame_too_large"

@@ -84,7 +84,9 @@ class AuthresEntry:
 
     authserv_id: str | None
     trusted: bool  # from the user's list, or the topmost one at the trust boundary
-    results: dict[str, str] = field(default_factory=dict)  # method -> result (spf, dkim, dmarc, arc)
+    results: dict[str, str] = field(
+        default_factory=dict
+    )  # method -> result (spf, dkim, dmarc, arc)
     details: dict[str, str] = field(default_factory=dict)  # e.g. "dkim.header.d" -> value
     raw: str = ""
 
