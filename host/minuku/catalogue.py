@@ -18,6 +18,7 @@ Ownership rules (documented in the data file's ``_doc`` too):
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -154,10 +155,17 @@ def _decode_label(label: str) -> str:
     if not label.startswith("xn--"):
         return label
     try:
-        return label[4:].encode("ascii").decode("punycode")
+        decoded = label[4:].encode("ascii").decode("punycode")
+        valid = (
+            not decoded.isascii()
+            and decoded.encode("punycode").decode("ascii") == label[4:]
+            and not any(unicodedata.category(c) in ("Cc", "Cs", "Cn", "Co") for c in decoded)
+        )
     except (UnicodeError, ValueError):
-        # Invalid punycode stays as written: it cannot be a brand's real domain either.
-        return label
+        valid = False
+    # Invalid punycode (which Python's codec happily turns into control characters) stays as
+    # written: no resolver would accept it, and it cannot be a brand's real domain either.
+    return decoded if valid else label
 
 
 def normalize_host(domain: str) -> str:

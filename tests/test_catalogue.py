@@ -1,0 +1,297 @@
+"""Brand catalogue (minuku.catalogue, data/brands.json) and the confusables data behind it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from minuku import catalogue
+from minuku.catalogue import load, normalize_host, parse, registrable
+from minuku.confusables import build_map, is_mixed_script, loose, skeleton
+
+
+def _raw() -> dict[str, Any]:
+    text = resources.files("minuku").joinpath("data", "brands.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def test_load_is_parsed_once() -> None:
+    assert load() is load()
+
+
+def test_at_least_thirteen_brands_with_unique_ids() -> None:
+    cat = load()
+    ids = [b.id for b in cat.brands]
+    assert len(ids) >= 13 and len(set(ids)) == len(ids)
+    for required in [
+        "amazon",
+        "rakuten",
+        "smbc",
+        "mufg",
+        "mizuho",
+        "au",
+        "docomo",
+        "softbank",
+        "apple",
+        "microsoft",
+        "paypay",
+        "mercari",
+        "japanpost",
+        "yamato",
+        "sagawa",
+        "jcb",
+        "aeon",
+        "sbisec",
+        "ana",
+        "jal",
+        "etc",
+        "nta",
+    ]:
+        assert cat.brand(required).id == required
+    with pytest.raises(KeyError):
+        cat.brand("no-such-brand")
+
+
+def test_every_brand_has_names_domains_and_labels() -> None:
+    for b in load().brands:
+        assert b.name_en and b.name_ja, b.id
+        assert b.domains and b.names and b.labels, b.id
+        assert all(d == d.lower() and "." in d for d in b.domains), b.id
+
+
+def test_amazon_families() -> None:
+    amazon = load().brand("amazon")
+    expected = [
+        "amazon.co.jp",
+        "amazon.jp",
+        "amazon.com",
+        "amazon.de",
+        "amazon.co.uk",
+        "amazon.fr",
+        "amazon.it",
+        "amazon.es",
+        "amazon.ca",
+        "amazon.com.au",
+        "amazon.in",
+        "amazon.com.br",
+        "amazon.com.mx",
+        "amazon.nl",
+        "amazon.sg",
+        "amazon.ae",
+        "amazon.sa",
+        "amazon.se",
+        "amazon.pl",
+        "amazon.com.tr",
+        "amazon.eg",
+        "amazon.com.be",
+        "amazonses.com",
+        "media-amazon.com",
+        "ssl-images-amazon.com",
+        "images-amazon.com",
+        "primevideo.com",
+        "amazon-adsystem.com",
+        "amazonaws.com",
+        "amazon.dev",
+        "a2z.com",
+        "amazontrust.com",
+        "awstrack.me",
+        "amazonpay.com",
+        "audible.co.jp",
+    ]
+    assert set(expected) <= set(amazon.domains)
+    assert set(amazon.dkim_domains) == {"amazon.co.jp", "amazon.com"}
+    # Every SES customer signs with amazonses.com: it cannot be proof of Amazon.
+    assert "amazonses.com" not in amazon.dkim_domains
+    assert amazon.official_urls["message_center"] == "https://www.amazon.co.jp/gp/message"
+    names = {n.text: n.ambiguous for n in amazon.names}
+    assert names["Amazon"] is False and names["アマゾン"] is False
+    assert names["Prime"] is True and names["プライム"] is True
+
+
+def test_official_urls_are_https_pages_of_the_brand_itself() -> None:
+    cat = load()
+    for b in cat.brands:
+        assert b.official_urls, b.id
+        for key, url in b.official_urls.items():
+            parts = urlsplit(url)
+            assert parts.scheme == "https", (b.id, key)
+            owner = cat.owner_of(parts.hostname or "")
+            assert owner is not None and owner.id == b.id, (b.id, url)
+
+
+def test_dkim_domains_belong_to_their_brand() -> None:
+    cat = load()
+    for b in cat.brands:
+        for d in b.dkim_domains:
+            owner = cat.owner_of(d)
+            assert owner is not None and owner.id == b.id
+            assert not cat.is_shared(d)
+
+
+def test_ambiguous_short_names_are_marked() -> None:
+    cat = load()
+    ambiguous = {(b.id, n.text) for b in cat.brands for n in b.names if n.ambiguous}
+    for pair in [("au", "au"), ("ana", "ANA"), ("jal", "JAL"), ("apple", "Apple")]:
+        assert pair in ambiguous
+    for b in cat.brands:
+        for lb in b.labels:
+            if len(lb.label) <= 3:
+                assert lb.typo == "none", (b.id, lb.label)
+
+
+@pytest.mark.parametrize(
+    ("domain", "brand"),
+    [
+        ("amazon.co.jp", "amazon"),
+        ("WWW.AMAZON.CO.JP.", "amazon"),
+        ("ａｍａｚｏｎ．ｃｏ．ｊｐ", "amazon"),
+        ("m.media-amazon.com", "amazon"),
+        ("email.amazonses.com", "amazon"),
+        ("e-tax.nta.go.jp", "nta"),
+        ("www.rakuten-card.co.jp", "rakuten"),
+        ("vpass.ne.jp", "smbc"),
+        ("bk.mufg.jp", "mufg"),
+        ("smt.docomo.ne.jp", "docomo"),
+        ("mb.softbank.jp", "softbank"),
+        ("id.apple.com", "apple"),
+        ("login.microsoftonline.com", "microsoft"),
+        ("paypay-card.co.jp", "paypay"),
+        ("jp.mercari.com", "mercari"),
+        ("www.post.japanpost.jp", "japanpost"),
+        ("www.kuronekoyamato.co.jp", "yamato"),
+        ("www.sagawa-exp.co.jp", "sagawa"),
+        ("my.jcb.co.jp", "jcb"),
+        ("www.aeonbank.co.jp", "aeon"),
+        ("site1.sbisec.co.jp", "sbisec"),
+        ("www.ana.co.jp", "ana"),
+        ("www.jal.co.jp", "jal"),
+        ("www.etc-meisai.jp", "etc"),
+    ],
+)
+def test_owner_of(domain: str, brand: str) -> None:
+    owner = load().owner_of(domain)
+    assert owner is not None and owner.id == brand
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "amazon.co.jp.evil.top",
+        "amazon-co-jp.com",
+        "bucket.s3.amazonaws.com",  # customer content: its own registrable domain (PSL private)
+        "s3.amazonaws.com",  # a public suffix has no owner
+        "xn--mazon-3ve.co.jp",
+        "co.jp",
+        "",
+        "..",
+        "jalan.net",
+    ],
+)
+def test_owner_of_none(domain: str) -> None:
+    assert load().owner_of(domain) is None
+
+
+def test_freemail_and_shared() -> None:
+    cat = load()
+    for d in ("gmail.com", "yahoo.co.jp", "outlook.jp", "icloud.com", "docomo.ne.jp", "QQ.com"):
+        assert cat.is_freemail(d), d
+    for d in ("amazon.co.jp", "rakuten.co.jp", "example.com", "mail.google.com"):
+        assert not cat.is_freemail(d), d
+    assert cat.is_shared("icloud.com") and cat.is_shared("docomo.ne.jp")
+    assert cat.is_shared("eu-west-1.amazonses.com") and cat.is_shared("x.s3.amazonaws.com")
+    assert not cat.is_shared("www.au.com")  # only the mailbox domain itself is shared
+    assert not cat.is_shared("amazon.co.jp")
+
+
+def test_known_unrelated() -> None:
+    cat = load()
+    assert cat.is_known_unrelated("www.jalan.net")
+    assert not cat.is_known_unrelated("jal.co.jp")
+
+
+def test_normalize_and_registrable_helpers() -> None:
+    assert normalize_host(" Amazon.CO.JP. ") == "amazon.co.jp"
+    assert normalize_host("xn--mazon-3ve.co.jp") == "аmazon.co.jp"
+    assert normalize_host("xn--zz--bad.com") == "xn--zz--bad.com"  # invalid punycode kept
+    assert normalize_host("amazon\u3002co\u3002jp") == "amazon.co.jp"
+    assert registrable("a.b.amazon.co.jp") == "amazon.co.jp"
+    assert registrable("co.jp") is None
+    assert registrable("a..b") is None
+
+
+def test_parse_rejects_bad_data() -> None:
+    good = _raw()
+    parse(good)
+    bad_url = copy.deepcopy(good)
+    bad_url["brands"][0]["official_urls"]["home"] = "http://www.amazon.co.jp/"
+    with pytest.raises(ValueError, match="https"):
+        parse(bad_url)
+    bad_mode = copy.deepcopy(good)
+    bad_mode["brands"][0]["labels"][0]["typo"] = "fuzzy"
+    with pytest.raises(ValueError, match="typo mode"):
+        parse(bad_mode)
+    dup = copy.deepcopy(good)
+    dup["brands"].append(dup["brands"][0])
+    with pytest.raises(ValueError, match="duplicate"):
+        parse(dup)
+    bad_list = copy.deepcopy(good)
+    bad_list["freemail"] = "gmail.com"
+    with pytest.raises(TypeError):
+        parse(bad_list)
+
+
+# --- confusables --------------------------------------------------------------------------
+
+
+def test_skeleton_and_loose() -> None:
+    assert skeleton("\u0410mazon") == "amazon"  # Cyrillic A
+    assert skeleton("\u0391maz\u03bfn") == "amazon"  # Greek alpha, omicron
+    assert skeleton("Ａｍａｚｏｎ") == "amazon"
+    assert skeleton("amazön") == "amazon"
+    assert skeleton("アマゾン・カスタマーサービス") == "アマゾン・カスタマーサービス"
+    assert skeleton("ガ") == "ガ"  # voiced kana keep their mark
+    assert skeleton("ama\u200bzon\u202e") == "amazon"
+    assert loose("arnaz0n") == loose("amazon")
+    assert loose("icIoud") == loose("icloud")
+    assert loose("vvww") == loose("www")
+
+
+def test_mixed_script() -> None:
+    assert is_mixed_script("\u0430mazon")
+    assert not is_mixed_script("\u0430\u0440\u0440\u04cf\u0435")  # whole-script Cyrillic
+    assert not is_mixed_script("amazonアマゾン")  # Latin + Japanese is allowed
+    assert not is_mixed_script("Ａｍａｚｏｎ")
+
+
+def test_shipped_confusable_map_matches_regeneration() -> None:
+    confusable_homoglyphs = pytest.importorskip("confusable_homoglyphs")
+    from pathlib import Path
+
+    src = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    table = build_map(json.loads(src.read_text(encoding="utf-8")))
+    shipped = json.loads(
+        resources.files("minuku")
+        .joinpath("data", "confusables_ascii.json")
+        .read_text(encoding="utf-8")
+    )["map"]
+    assert shipped == table
+    for ch, target in {
+        "а": "a",
+        "о": "o",
+        "е": "e",
+        "с": "c",
+        "р": "p",
+        "α": "a",
+        "ο": "o",
+    }.items():
+        assert table[ch] == target
+
+
+def test_catalogue_module_exposes_all_domains() -> None:
+    pairs = list(catalogue.all_domains(load()))
+    assert ("amazon", "amazon.co.jp") in pairs and ("nta", "nta.go.jp") in pairs
