@@ -1,20 +1,13 @@
-"""Shared test helpers: paths to the examples and to the shared conformance suites."""
+"""Shared fixtures for the host's tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-SHARED_TESTSUITES = ROOT.parent / "shared" / "testsuites"
+from paths import EXAMPLES
 
 
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
-
-
-def example(name: str) -> bytes:
-    return (EXAMPLES / name).read_bytes()

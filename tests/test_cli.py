@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 
 from minuku.wire import json_schema
 

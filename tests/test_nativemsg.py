@@ -13,7 +13,7 @@ import pytest
 
 from minuku.wire import MAX_FRAME_BYTES
 
-from conftest import example
+from paths import example
 
 HOST = [sys.executable, "-m", "minuku", "host", "/path/to/manifest.json", "minuku@addons.minuku"]
 
