@@ -79,6 +79,8 @@ COMBOSQUAT = [
     ("amazon-jp.com", "amazon"),
     ("ｍｉｃｒｏｓｏｆｔ-support.com", "microsoft"),  # full-width folds to ASCII first
     ("amazon-login.s3.amazonaws.com", "amazon"),  # customer bucket, not Amazon's
+    ("アマゾン-ログイン.jp", "amazon"),  # Japanese brand name in an IDN
+    ("楽天カード-ログイン.com", "rakuten"),
 ]
 
 TLD_SWAP = [
@@ -89,6 +91,8 @@ TLD_SWAP = [
     ("rakuten-card.co.jp.xyz", "rakuten"),
     ("mercari.top", "mercari"),
     ("paypay.cn", "paypay"),
+    ("アマゾン.com", "amazon"),
+    ("xn--lck0cth659mecr.com", "rakuten"),  # 楽天カード.com
 ]
 
 

@@ -167,6 +167,19 @@ class LookalikeEngine:
         ]
         self._near = _near_pairs(cat.lookalike.keyboard_rows, cat.lookalike.similar_letters)
         self._all_labels = frozenset(self._labels)
+        # Japanese brand names (アマゾン, 楽天カード) for IDN hosts such as アマゾン-ログイン.jp.
+        self._ja_names: list[tuple[str, str]] = sorted(
+            {
+                (skeleton(n.text), b.id)
+                for b in cat.brands
+                for n in b.names
+                if not n.ambiguous
+                and not n.text.isascii()
+                and len(n.text) >= 2
+                and all(not c.isascii() for c in n.text)
+            },
+            key=lambda pair: -len(pair[0]),
+        )
         self._genuine: dict[str, str] = {}
         for bid, dom in _catalogue.all_domains(cat):
             self._genuine.setdefault(dom, bid)
@@ -239,6 +252,12 @@ class LookalikeEngine:
         name = reg[: -len(suffix) - 1]
         sub = host[: -len(reg) - 1] if len(host) > len(reg) else ""
         context = _tokens(name) + _tokens(sub)
+        if not name.isascii():
+            for jname, bid in self._ja_names:
+                if jname in name:
+                    if name == jname:
+                        return "tld_swap", bid, f"{jname} under .{suffix}"
+                    return "combosquat", bid, f"brand name {jname!r} in {name!r}"
         hit = self._match(name, context, allow_typo=True, relaxed=relaxed, whole=True)
         if hit is not None:
             if hit.kind == "exact":
