@@ -218,6 +218,11 @@ def test_invisible_and_bidi_characters_are_stripped_before_matching() -> None:
     assert _technique("amazon\u00ad-security.com") == ("combosquat", "amazon")
 
 
+def test_a_port_does_not_hide_a_lookalike() -> None:
+    assert _technique("amazon-security.com:8443") == ("combosquat", "amazon")
+    assert check_domain("www.amazon.co.jp:443") is None
+
+
 def test_paypal_is_a_brand_not_a_typo_of_paypay() -> None:
     assert check_domain("paypal.com") is None
     assert brand_of("paypal.com") == "paypal"

@@ -28,7 +28,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      distance (optimal string alignment: one edit, two from nine letters; the first letter
      must match for two) of a label whose typo mode is ``full``: ``typo``;
    - the same token rules (without edit distance) on the labels left of the registrable
-     domain: ``subdomain``.
+     domain: ``subdomain``;
+   - a Japanese brand name inside an IDN label (``アマゾン-ログイン.jp``): ``combosquat``, or
+     ``tld_swap`` when it is the whole label (``楽天カード.com``).
 
    Ambiguous labels (``au``, ``ana``, ``apple``, ``yamato``) count only as whole tokens next to
    a strong affix (login, security, jp, …) or another label of the same brand. Labels of three
@@ -77,6 +79,7 @@ class LookalikeMatch:
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
 _MIN_TYPO_TOKEN = 4
 
@@ -203,7 +206,7 @@ class LookalikeEngine:
     def _check(self, domain: str) -> LookalikeMatch | None:
         if not isinstance(domain, str):
             return None
-        host = normalize_host(domain[: _MAX_HOST * 4])
+        host = normalize_host(_PORT_RE.sub("", domain[: _MAX_HOST * 4].strip()))
         if not host or len(host) > _MAX_HOST or host.startswith("[") or ":" in host:
             return None
         if _IPV4_RE.match(host):
