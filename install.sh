@@ -81,7 +81,10 @@ say "== Registering the native host with Thunderbird"
 say ""
 say "== Checking a sample phishing mail offline: ${SAMPLE#"$REPO/"}"
 if [ -f "$SAMPLE" ]; then
-  if ! "$VENV/bin/minuku" check --offline "$SAMPLE"; then
+  # Exit status 0-3 is a verdict (this sample is danger: 2); 4 and above is a failure.
+  rc=0
+  "$VENV/bin/minuku" check --offline "$SAMPLE" || rc=$?
+  if [ "$rc" -ge 4 ]; then
     die "the host could not check the sample; run \"$VENV/bin/minuku\" doctor"
   fi
 else

@@ -25,8 +25,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from publicsuffixlist import PublicSuffixList
-
 from .confusables import fold
 
 TypoMode = Literal["full", "visual", "none"]
@@ -145,10 +143,11 @@ class Catalogue:
 # --- domains ------------------------------------------------------------------------------
 
 
-@cache
-def _psl() -> PublicSuffixList:
-    # Loading parses the whole list (tens of ms): do it once, on first use.
-    return PublicSuffixList()
+def _psl() -> Any:
+    # One parsed list for the whole host (parsing costs tens of ms): the auth package's.
+    from .auth.psl import psl
+
+    return psl()
 
 
 def _decode_label(label: str) -> str:

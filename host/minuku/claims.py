@@ -220,7 +220,8 @@ class ClaimDetector:
         variants: Iterable[tuple[str, bool]] = ((text, False), (loose_ascii(text), True))
         for candidate, is_loose in variants:
             for name in self._names:
-                if name.brand_id in found:
+                # Every rule needs the name inside the text: skip the rest cheaply.
+                if name.brand_id in found or (name.loose if is_loose else name.norm) not in candidate:
                     continue
                 probe = _Name(name.brand_id, name.loose, name.loose, name.ambiguous)
                 if rule(probe if is_loose else name, candidate):
