@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import build  # noqa: E402
-
 from minuku.check import CheckOptions, check  # noqa: E402
 from minuku.dns import FixtureResolver, NXDomain  # noqa: E402
 

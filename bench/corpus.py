@@ -88,7 +88,7 @@ def build(n: int, seed: int = 7) -> tuple[list[bytes], dict[str, dict[str, list[
             )
             msgs.append(
                 (
-                    "Return-Path: <b@amazon.co.jp>\r\n" + rcv.format(ip="54.240.1.%d" % (i % 250))
+                    "Return-Path: <b@amazon.co.jp>\r\n" + rcv.format(ip=f"54.240.1.{i % 250}")
                 ).encode()
                 + sig
                 + m
@@ -102,7 +102,7 @@ def build(n: int, seed: int = 7) -> tuple[list[bytes], dict[str, dict[str, list[
             )
             head = (
                 f"Return-Path: <b@{dom}>\r\n"
-                + rcv.format(ip="203.0.113.%d" % (i % 250))
+                + rcv.format(ip=f"203.0.113.{i % 250}")
                 + f"From: {_enc('Amazon')} <no-reply@{dom}>\r\nSubject: {_enc(rnd.choice(SUBJECTS))}\r\n"
                 f"Message-ID: <{i}@{dom}>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
                 "Content-Transfer-Encoding: base64\r\n"
@@ -113,7 +113,7 @@ def build(n: int, seed: int = 7) -> tuple[list[bytes], dict[str, dict[str, list[
             text = f"花子さん\r\nこの前の本、Amazonで買ったよ。{i}日に持っていくね。\r\n太郎\r\n"
             head = (
                 f"Return-Path: <taro{i}@{dom}>\r\n"
-                + rcv.format(ip="209.85.214.%d" % (i % 250))
+                + rcv.format(ip=f"209.85.214.{i % 250}")
                 + f"From: {_enc('山田太郎')} <taro{i}@{dom}>\r\nSubject: {_enc('週末の件')}\r\n"
                 f"Message-ID: <{i}@{dom}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                 "Content-Transfer-Encoding: 8bit\r\n"

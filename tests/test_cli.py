@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from paths import EXAMPLES, ROOT
-
 from minuku.wire import json_schema
+from paths import EXAMPLES, ROOT
 
 PHISH = str(EXAMPLES / "amazon-keiyaku-furikou-phish.eml")
 HARMLESS = str(EXAMPLES / "harmless.eml")

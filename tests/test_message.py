@@ -32,7 +32,7 @@ def test_shift_jis_nec_extensions_use_cp932() -> None:
 
 def test_from_display_name_decoded_after_address_split() -> None:
     # An encoded display name that contains an address must not become the address.
-    evil = base64.b64encode("Amazon <security@amazon.co.jp>".encode()).decode()
+    evil = base64.b64encode(b"Amazon <security@amazon.co.jp>").decode()
     v = parse_message(msg(f"From: =?utf-8?B?{evil}?= <x@evil.top>\nSubject: hi\n"))
     assert len(v.from_) == 1
     assert v.from_[0].domain == "evil.top"

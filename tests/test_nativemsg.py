@@ -10,9 +10,7 @@ import sys
 from typing import Any
 
 import pytest
-
 from minuku.wire import MAX_FRAME_BYTES
-
 from paths import example
 
 HOST = [sys.executable, "-m", "minuku", "host", "/path/to/manifest.json", "minuku@addons.minuku"]

@@ -221,7 +221,10 @@ class ClaimDetector:
         for candidate, is_loose in variants:
             for name in self._names:
                 # Every rule needs the name inside the text: skip the rest cheaply.
-                if name.brand_id in found or (name.loose if is_loose else name.norm) not in candidate:
+                if (
+                    name.brand_id in found
+                    or (name.loose if is_loose else name.norm) not in candidate
+                ):
                     continue
                 probe = _Name(name.brand_id, name.loose, name.loose, name.ambiguous)
                 if rule(probe if is_loose else name, candidate):

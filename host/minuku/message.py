@@ -350,7 +350,7 @@ def url_host(href: str) -> str | None:
     if h.lower().startswith("www."):
         h = "http://" + h
     low = h[:10].lower()
-    if not (low.startswith("http://") or low.startswith("https://") or h.startswith("//")):
+    if not (low.startswith(("http://", "https://")) or h.startswith("//")):
         return None
     try:
         host = urllib.parse.urlsplit(h).hostname
@@ -388,7 +388,9 @@ def _iter_parts(msg: email.message.Message, defects: list[str]) -> list[email.me
             if depth >= MAX_DEPTH:
                 defects.append("mime_too_deep")
                 continue
-            stack.extend((p, depth + 1) for p in reversed(payload))
+            stack.extend(
+                (p, depth + 1) for p in reversed(payload) if isinstance(p, email.message.Message)
+            )
         else:
             leaves.append(part)
     return leaves

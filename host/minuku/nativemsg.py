@@ -163,11 +163,10 @@ class Host:
         try:
             req = TypeAdapter(Request).validate_python(obj)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            raise FrameError(
-                "bad_request", f"bad request: {where}: {first.get('msg', 'invalid')}"
-            ) from None
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+            msg = errors[0]["msg"] if errors else "invalid"
+            raise FrameError("bad_request", f"bad request: {where}: {msg}") from None
         if isinstance(req, PingRequest):
             return self._pong(req.id)
         if isinstance(req, CheckRequest):
