@@ -5,7 +5,8 @@
 #   2. Thunderbird, Xvfb and a CJK font for the end-to-end test (Debian/Ubuntu, as root, when
 #      missing; elsewhere that test skips and says why);
 #   3. the add-on's node tools (web-ext) from package-lock.json;
-# then ruff, mypy --strict, the add-on's node tests, web-ext lint, and pytest (e2e included).
+# then ruff, mypy --strict, the add-on's node tests (web-ext lint included), and pytest (e2e
+# included).
 # Extra arguments go to pytest, e.g. ./test.sh -k lookalike
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -26,7 +27,7 @@ fi
 
 if [ -x tests/e2e/setup.sh ]; then
   step "Thunderbird for the end-to-end test"
-  tests/e2e/setup.sh || echo "(Thunderbird could not be set up; the end-to-end test will skip and say why)"
+  MINUKU_PYTHON="$PWD/$VENV/bin/python" tests/e2e/setup.sh || echo "(Thunderbird could not be set up; the end-to-end test will skip and say why)"
 fi
 
 step "ruff"
@@ -41,11 +42,7 @@ if command -v node >/dev/null 2>&1 && [ -d tests/extension ]; then
   if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
   fi
-  node --test tests/extension/
-  if [ -x node_modules/.bin/web-ext ]; then
-    step "web-ext lint"
-    node tests/extension/lint.mjs
-  fi
+  node --test tests/extension/   # includes web-ext lint (no errors allowed)
 else
   echo "(node is missing: add-on tests skipped)"
 fi
