@@ -202,9 +202,6 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
     bname = brand_name(a.brand, lang) if a.brand else None
     vt = t["verdict"][a.verdict]
     title = _fmt(vt["title_brand"], {"brand": bname}) if bname else vt["title"]
-    shown = [
-        f for f in a.findings if not (f.severity == Severity.INFO and f.code == "pressure_phrases")
-    ]
     reasons = [
         Reason(
             code=f.code,
@@ -212,7 +209,7 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
             text=reason_text(f, lang),
             evidence=[_cut(e, 300) for e in f.evidence[:MAX_EVIDENCE]],
         )
-        for f in shown[:MAX_REASONS]
+        for f in a.findings[:MAX_REASONS]
     ]
     if a.verdict == "ok":
         summary = (
