@@ -143,13 +143,6 @@ class Catalogue:
 # --- domains ------------------------------------------------------------------------------
 
 
-def _psl() -> Any:
-    # One parsed list for the whole host (parsing costs tens of ms): the auth package's.
-    from .auth.psl import psl
-
-    return psl()
-
-
 def _decode_label(label: str) -> str:
     if not label.startswith("xn--"):
         return label
@@ -176,24 +169,21 @@ def normalize_host(domain: str) -> str:
 
 
 def registrable(domain: str) -> str | None:
-    """The PSL registrable domain (public suffix + one label) of a normalised host, or None."""
+    """The PSL registrable domain (public suffix + one label) of a normalised host, or None
+    when the host is itself a public suffix or not a name at all."""
     if not domain or ".." in domain or len(domain) > 253:
         return None
-    try:
-        result = _psl().privatesuffix(domain)
-    except (ValueError, TypeError, IndexError):
-        return None
-    return str(result) if result else None
+    from .auth import psl
+
+    return None if psl.is_public_suffix(domain) else psl.registrable(domain) or None
 
 
 def public_suffix(domain: str) -> str | None:
     if not domain or ".." in domain or len(domain) > 253:
         return None
-    try:
-        result = _psl().publicsuffix(domain)
-    except (ValueError, TypeError, IndexError):
-        return None
-    return str(result) if result else None
+    from .auth import psl
+
+    return psl.public_suffix(domain) or None
 
 
 # --- loading ------------------------------------------------------------------------------
