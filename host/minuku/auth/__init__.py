@@ -150,17 +150,20 @@ def authenticate(
     elif mailfrom is None:
         spf_missing = "no Return-Path (envelope sender unknown)"
 
-    unchecked: list[str] = []
-    if resolver is None:
-        spf = SpfResult(
+    def unchecked_spf(reason: str) -> SpfResult:
+        return SpfResult(
             "unchecked",
             domain=spf_domain,
             ip=ip,
             helo=helo,
             mailfrom=mailfrom,
-            reason=spf_missing or "offline",
+            reason=reason,
             evidence=received_evidence,
         )
+
+    unchecked: list[str] = []
+    if resolver is None:
+        spf = unchecked_spf(spf_missing or "offline")
         dkim = verify_dkim(view.raw, resolver=None)
         arc = verify_arc(view.raw, resolver=None)
         dmarc = DmarcResult(
@@ -187,15 +190,7 @@ def authenticate(
     dkim = verify_dkim(view.raw, resolver=budget)
 
     if spf_missing is not None:
-        spf = SpfResult(
-            "unchecked",
-            domain=spf_domain,
-            ip=ip,
-            helo=helo,
-            mailfrom=mailfrom,
-            reason=spf_missing,
-            evidence=received_evidence,
-        )
+        spf = unchecked_spf(spf_missing)
     else:
         refused = budget.refused
         spf = check_spf(ip, mailfrom, helo, resolver=budget)
