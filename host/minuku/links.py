@@ -5,6 +5,8 @@ to another; hosts that imitate a brand; raw-IP hosts; URL shorteners, open redir
 hosting (data/links.json); ``userinfo@`` tricks (``https://amazon.co.jp@evil.top/``); punycode
 hosts, shown decoded beside the ASCII form. Whether a claimed brand's sign-in links go elsewhere
 is decided in ``verdict``, which knows the claim; this module marks the action links.
+Anchor text counts as a host only when it reads as a web address (``shown_host``): list mail
+links file names such as ``detector.sv`` or ``setup.sh``, which are country TLDs too.
 Nothing here fetches a URL: a link is only read.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from .confusables import fold
 from .findings import Finding, Severity
 from .message import Link, idna_to_ascii, url_host
 
@@ -29,6 +32,9 @@ class LinkData:
     free_hosting: tuple[str, ...]
     action_words: tuple[str, ...]
     action_path_words: tuple[str, ...]
+    well_known_domains: frozenset[str] = frozenset()
+    generic_suffixes: frozenset[str] = frozenset()
+    file_extensions: frozenset[str] = frozenset()
 
 
 @cache
@@ -40,6 +46,9 @@ def link_data() -> LinkData:
         free_hosting=tuple(raw["free_hosting"]),
         action_words=tuple(raw["action_words"]),
         action_path_words=tuple(raw["action_path_words"]),
+        well_known_domains=frozenset(raw.get("well_known_domains", ())),
+        generic_suffixes=frozenset(raw.get("generic_suffixes", ())),
+        file_extensions=frozenset(raw.get("file_extensions", ())),
     )
 
 
@@ -62,15 +71,18 @@ def is_ip_host(host: str) -> bool:
     return True
 
 
-def shown_host(text: str) -> str | None:
-    """The host that anchor text presents to the reader, if it looks like a URL or a domain."""
-    t = unicodedata.normalize("NFKC", text).strip().strip("<>()[]「」")
-    if not t or " " in t:
+def _domain_shape(text: str) -> str | None:
+    """The host in ``text`` if it has a host's shape: a URL, or dotted labels ending in letters.
+
+    Shape alone says nothing about intent: ``detector.sv`` and ``setup.sh`` have it too.
+    """
+    t = fold(text).strip().strip("<>()[]「」")
+    if not t or any(ch.isspace() for ch in t):
         return None
     host = url_host(t)
     if host:
         return host
-    # "www.amazon.co.jp/..." or "amazon.co.jp" written without a scheme
+    # "amazon.co.jp/gp/help" or "amazon.co.jp" written without a scheme
     candidate = t.split("/", 1)[0].lower().rstrip(".")
     labels = candidate.split(".")
     looks_like_domain = len(labels) >= 2 and all(labels) and labels[-1].isalpha()
@@ -81,6 +93,55 @@ def shown_host(text: str) -> str | None:
     ):
         return candidate
     return None
+
+
+def _reads_as_url(text: str) -> bool:
+    t = fold(text).strip().strip("<>()[]「」").lower()
+    return t.startswith(("http://", "https://", "//", "www."))
+
+
+def shown_host(text: str) -> str | None:
+    """The host that anchor text presents to the reader, when it reads as a web address.
+
+    Text with a scheme or ``www.`` always does. Bare ``name.tld`` text does only when a reader
+    would take it for a site rather than a file name (patch mail links ``detector.sv``,
+    ``setup.sh``, ``main.py``: all country TLDs): its registrable domain is a brand's, free-mail
+    or otherwise well-known domain (data), or its public suffix is a common generic one
+    (``com``, ``co.jp`` …) and it is not a bare ASCII ``stem.ext`` pair whose ending is a file
+    extension (``TODO.org``, ``gcc.info``; ``com`` is not listed as one). Text is NFKC-folded
+    first, with ideographic dots and invisible characters handled, so full-width
+    ``ａｍａｚｏｎ．ｃｏ．ｊｐ`` still counts.
+    """
+    host = _domain_shape(text)
+    if host is None:
+        return None
+    if _reads_as_url(text) or _known_host(host):
+        return host
+    return None
+
+
+def _known_host(host: str) -> bool:
+    from .catalogue import load, public_suffix, registrable
+
+    reg = registrable(host)
+    if reg is None:  # a public suffix on its own ("co.jp") is nobody's site
+        return False
+    data = link_data()
+    cat = load()
+    if (
+        cat.owner_of(reg) is not None
+        or cat.is_freemail(reg)
+        or reg in cat.lookalike.known_domains
+        or reg in data.well_known_domains
+        or reg in data.shorteners
+    ):
+        return True
+    if public_suffix(host) not in data.generic_suffixes:
+        return False
+    labels = host.split(".")
+    # A two-label ASCII "stem.ext" whose ending is also a file extension reads as a file name
+    # (command.com, README.org); a non-ASCII stem (アマゾン.com) is an IDN, never a file.
+    return not (len(labels) == 2 and labels[0].isascii() and labels[1] in data.file_extensions)
 
 
 def is_action_link(link: Link) -> bool:
@@ -130,7 +191,8 @@ def link_findings(links: tuple[Link, ...]) -> list[Finding]:
             add(
                 Finding(
                     "link_userinfo_trick",
-                    Severity.DANGER if shown_host(info) else Severity.WARNING,
+                    # Any domain-shaped userinfo is deceptive: real links never carry one.
+                    Severity.DANGER if _domain_shape(info) else Severity.WARNING,
                     {"shown": info[:100], "host": host},
                     ev,
                 )
