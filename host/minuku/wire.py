@@ -37,6 +37,11 @@ class CheckOptions(_Model):
     trusted_authserv_ids: list[Annotated[str, Field(max_length=255)]] = Field(
         default_factory=list, max_length=32
     )
+    nameservers: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=8,
+        description="DNS servers as IP or IP:PORT; empty: the system's resolver",
+    )
 
 
 class HelloRequest(_Model):
@@ -115,6 +120,21 @@ class BannerPayload(_Model):
     locale: Lang
     host_version: str
     offline: bool = False
+    verified: bool = Field(
+        default=False,
+        description="the sender was authenticated (DMARC pass, aligned DKIM pass, or a trusted"
+        " receiving server's pass); an ok verdict without it means nothing was found, not proven",
+    )
+    dns_status: Literal["ok", "offline", "failing", "lying"] = Field(
+        default="ok",
+        description="failing: timeouts/SERVFAIL/REFUSED; lying: NXDOMAIN for names that exist",
+    )
+    receiving_authserv_id: str | None = Field(
+        default=None,
+        max_length=255,
+        description="authserv-id of the topmost Authentication-Results above the trust boundary,"
+        " for the add-on to learn per account; never trusted because of this field alone",
+    )
 
 
 # ---- responses (host → add-on) ----
