@@ -132,7 +132,9 @@ def test_legit_hyphenated_sender_passes_with_both_alignments() -> None:
 
 def test_offline_sends_zero_queries() -> None:
     view = parse_message(legit(authres=["mx.example.net; dkim=pass header.d=example-shop.co.jp"]))
-    auth = authenticate(view, resolver=None)
+    auth = authenticate(
+        view, resolver=None, options=AuthOptions(trusted_authserv_ids=("mx.example.net",))
+    )
     assert auth.spf.result == "unchecked" and auth.spf.reason == "offline"
     assert auth.dmarc.result == "unchecked" and auth.dmarc.reason == "offline"
     assert [s.result for s in auth.dkim.signatures] == ["unchecked"]
@@ -150,7 +152,11 @@ def test_offline_check_never_touches_the_resolver() -> None:
 
 def test_disagreement_with_trusted_authres() -> None:
     raw = spoof(authres=["mx.example.net; spf=fail smtp.mailfrom=evil-shop.example; dmarc=fail"])
-    auth = authenticate(parse_message(raw), resolver=FixtureResolver(ZONE))
+    auth = authenticate(
+        parse_message(raw),
+        resolver=FixtureResolver(ZONE),
+        options=AuthOptions(trusted_authserv_ids=("mx.example.net",)),
+    )
     assert auth.authres[0].trusted
     assert auth.disagreements == ("spf: ours=pass; mx.example.net=fail",)
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from minuku.auth.authres import parse_authres, read_authres
+from minuku.auth.authres import (
+    parse_authres,
+    read_authres,
+    read_received_spf,
+    zone_authserv_id,
+)
 
 GMAIL = (
     "mx.google.com; dkim=pass header.i=@amazon.co.jp header.s=x header.b=abc; "
@@ -67,8 +72,9 @@ def _headers(*pairs: tuple[str, str]) -> list[tuple[str, str]]:
     return list(pairs)
 
 
-def test_topmost_in_zone_is_trusted_and_lower_ones_are_claims() -> None:
-    # Gmail's layout: the A-R sits just below its own Received; the sender forged another.
+def test_gmail_layout_trusts_only_the_first_ar_below_its_received() -> None:
+    # Gmail writes its A-R just below its own Received; the sender's forged copies with the
+    # same authserv-id follow it (receivers prepend, RFC 8601 §5).
     headers = _headers(
         ("Received", "by 2002:a05::1 with SMTP id x; d"),
         ("Received", "from mail.example (mail.example [192.0.2.1]) by mx.google.com; d"),
@@ -77,23 +83,51 @@ def test_topmost_in_zone_is_trusted_and_lower_ones_are_claims() -> None:
         ("Received", "from evil (evil [203.0.113.1]) by mail.example; d"),
         ("Authentication-Results", "mx.google.com; dkim=pass header.d=amazon.co.jp"),
     )
-    entries = read_authres(headers, boundary=1)
-    assert [e.trusted for e in entries] == [True, True, False]
+    entries = read_authres(headers, trusted_ids=("mx.google.com",), boundary=1)
+    assert [e.trusted for e in entries] == [True, False, False]
     assert entries[0].results["dmarc"] == "pass"
     assert entries[0].details["dkim.header.i"] == "@amazon.co.jp"
 
 
-def test_default_trust_is_only_the_top_authserv_id() -> None:
+def test_position_alone_is_never_enough() -> None:
+    # Issue 8.1: without a configured or learned authserv-id, no A-R is trusted, not even the
+    # topmost one written by the receiving server.
     headers = _headers(
         ("Authentication-Results", "mx.isp.example; spf=fail smtp.mailfrom=x.example"),
-        ("Authentication-Results", "forged.example; spf=pass smtp.mailfrom=x.example"),
         ("Received", "from a (a [192.0.2.1]) by mx.isp.example; d"),
     )
     entries = read_authres(headers, boundary=0)
-    assert [(e.authserv_id, e.trusted) for e in entries] == [
-        ("mx.isp.example", True),
-        ("forged.example", False),
+    assert [(e.authserv_id, e.trusted, e.in_zone) for e in entries] == [
+        ("mx.isp.example", False, True)
     ]
+    assert zone_authserv_id(entries) == "mx.isp.example"
+
+
+def test_forged_ar_just_below_the_receiving_received_is_not_trusted() -> None:
+    # Issue 8.1, the attack written out: one Received (the receiving server's, which writes no
+    # A-R of its own), and the sender's forged A-R right below it.
+    headers = _headers(
+        ("Received", "from evil (evil [203.0.113.1]) by mx.isp.example; d"),
+        ("Authentication-Results", "mx.isp.example; dmarc=pass header.from=amazon.co.jp"),
+        ("Authentication-Results", "mx.isp.example; dkim=pass header.d=amazon.co.jp"),
+    )
+    entries = read_authres(headers, trusted_ids=("mx.isp.example",), boundary=0)
+    # The first one below the boundary is where a Gmail-like server writes: trusted only with
+    # the id; a server known to write its id on every message would have written it above.
+    assert [e.trusted for e in entries] == [True, False]
+    assert [e.trusted for e in read_authres(headers, boundary=0)] == [False, False]
+
+
+def test_copies_with_the_trusted_id_below_the_real_one_are_claims() -> None:
+    headers = _headers(
+        ("Authentication-Results", "mx.isp.example; dmarc=fail header.from=amazon.co.jp"),
+        ("Received", "from a (a [192.0.2.1]) by mx.isp.example; d"),
+        ("Authentication-Results", "mx.isp.example; dmarc=pass header.from=amazon.co.jp"),
+        ("Authentication-Results", "mx.isp.example; dmarc=pass header.from=amazon.co.jp"),
+    )
+    entries = read_authres(headers, trusted_ids=("mx.isp.example",), boundary=0)
+    assert [e.trusted for e in entries] == [True, True, False]
+    assert entries[0].results["dmarc"] == "fail"
 
 
 def test_configured_ids_are_trusted_only_in_the_zone() -> None:
@@ -108,23 +142,41 @@ def test_configured_ids_are_trusted_only_in_the_zone() -> None:
     assert [e.trusted for e in entries] == [False, True, False]
 
 
-def test_boundary_none_means_above_the_topmost_received() -> None:
-    headers = _headers(
-        ("Received", "from a (a [192.0.2.1]) by mx.isp.example; d"),
-        ("Authentication-Results", "mx.isp.example; dkim=pass"),
-    )
-    assert [e.trusted for e in read_authres(headers, boundary=None)] == [False]
-    assert [e.trusted for e in read_authres(headers, boundary=0)] == [True]
+def test_no_received_means_nothing_is_trusted() -> None:
+    headers = _headers(("Authentication-Results", "mx.isp.example; dkim=pass"))
+    assert [
+        e.trusted for e in read_authres(headers, trusted_ids=("mx.isp.example",), boundary=None)
+    ] == [False]
 
 
-def test_outlook_form_trusted_at_top() -> None:
+def test_received_spf_of_the_receiving_server_is_read() -> None:
     headers = _headers(
-        ("Authentication-Results", OUTLOOK),
-        ("Received", "from a (192.0.2.1) by x.outlook.com (10.0.0.1) with Microsoft SMTP; d"),
+        ("Received", "from a (unknown [192.0.2.1]) by mx.isp.example; d"),
+        (
+            "Received-SPF",
+            "Softfail (mailfrom) identity=mailfrom; client-ip=192.0.2.1; helo=vpass.ne.jp; "
+            "envelope-from=<info@vpass.ne.jp>; receiver=mx.isp.example",
+        ),
+        ("Received-SPF", "pass (forged) envelope-from=info@vpass.ne.jp"),
     )
-    (entry,) = read_authres(headers)
-    assert entry.trusted and entry.authserv_id is None
-    assert entry.results["spf"] == "pass"
+    got = read_received_spf(headers, 0)
+    assert got is not None
+    assert (got.result, got.envelope_from, got.helo) == (
+        "softfail",
+        "info@vpass.ne.jp",
+        "vpass.ne.jp",
+    )
+
+
+def test_huge_ar_is_bounded() -> None:
+    # Issue 8.7: an A-R with 80k methods took 18 s in the authres package.
+    value = "mx.isp.example; " + "; ".join(f"m{i}=pass" for i in range(80_000))
+    import time
+
+    start = time.perf_counter()
+    (entry,) = read_authres([("Authentication-Results", value)], boundary=None)
+    assert time.perf_counter() - start < 2.0
+    assert len(entry.results) <= 32
 
 
 def test_several_dkim_results_pass_wins() -> None:

@@ -140,13 +140,18 @@ def test_trusted_receiving_server_pass_verifies_offline() -> None:
         b"Authentication-Results: mx1.example-isp.ne.jp; dkim=pass header.d=amazon.co.jp;"
         b" spf=pass smtp.mailfrom=bounces.amazon.co.jp; dmarc=pass header.from=amazon.co.jp\r\n"
     )
-    a = analyse_raw(ar + example("amazon-genuine-notice.eml"), resolver=None, options=OFFLINE)
-    assert a.verdict == "ok", a.findings
-    # The same header below the sender's own hop is the sender's claim, not the server's.
+    trusting = CheckOptions(offline=True, trusted_authserv_ids=("mx1.example-isp.ne.jp",))
     raw = example("amazon-genuine-notice.eml")
+    top = raw.index(b"Received:")
+    # The receiving server's A-R above its own Received header, with its id configured.
+    a = analyse_raw(raw[:top] + ar + raw[top:], resolver=None, options=trusting)
+    assert a.verdict == "ok", a.findings
+    # Position alone is never enough (issue 8.1): without the id the same header is a claim.
+    assert analyse_raw(raw[:top] + ar + raw[top:], resolver=None, options=OFFLINE).verdict == "unknown"
+    # The same header below the sender's own hop is the sender's claim, not the server's.
     cut = raw.index(b"DKIM-Signature:")
     hop = b"Received: from localhost (localhost [127.0.0.1]) by mail.sender.example; Fri, 27 Nov 2026 10:00:00 +0000\r\n"
-    b = analyse_raw(raw[:cut] + hop + ar + raw[cut:], resolver=None, options=OFFLINE)
+    b = analyse_raw(raw[:cut] + hop + ar + raw[cut:], resolver=None, options=trusting)
     assert b.verdict == "unknown"
 
 

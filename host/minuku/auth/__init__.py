@@ -8,9 +8,10 @@ server's trusted Authentication-Results are still read. Otherwise the resolver i
 most useful answers come first if the budget runs out; what could not be checked is listed in
 ``unchecked``.
 
-A DMARC ``fail`` whose outcome hinges on a check that could not finish (SPF or an aligned DKIM
-signature in temperror/unchecked) is reported as temperror/unchecked instead: RFC 7489 §6.6.2
-allows a fail only when no aligned identifier can pass.
+A DMARC ``fail`` whose outcome hinges on a temporary DNS error (SPF or an aligned DKIM key
+lookup in temperror) is reported as temperror instead: RFC 7489 §6.6.2 allows a fail only when
+no aligned identifier can pass. A signature that was never checked (past the signature cap, the
+budget spent) is the sender's unproven claim and never turns a fail into anything else.
 
 The heavy libraries (pyspf, dkimpy, authres, publicsuffixlist) load on first use, inside the
 check functions: ``import minuku.auth`` stays cheap.
@@ -77,19 +78,33 @@ def _could_align(identifier: str | None, from_domains: list[str]) -> bool:
 def _settle_dmarc(
     dmarc: DmarcResult, spf: SpfResult, dkim: DkimResult, from_domains: list[str]
 ) -> DmarcResult:
-    """Turn a fail that an unfinished check could have changed into temperror/unchecked."""
+    """Turn a fail that a DNS error could have changed into temperror (RFC 7489 §6.6.2).
+
+    Only a real temporary DNS error on an aligned identifier counts. A signature that was not
+    checked (past ``MAX_SIGNATURES``, the budget spent, offline) is the sender's unproven
+    claim: it never vouches, so with the policy record in hand the fail stands.
+    """
     if dmarc.result != "fail":
         return dmarc
-    pending: list[tuple[str, str]] = []
-    if spf.result in ("temperror", "unchecked") and _could_align(spf.domain, from_domains):
-        pending.append(("SPF", spf.result))
+    pending: list[str] = []
+    spf_open = spf.result == "temperror" or (
+        # no client IP or envelope to check (a saved file, a local delivery): the receiving
+        # server's evidence is missing, not the sender's claim unproven
+        spf.result == "unchecked" and "budget" not in spf.reason
+    )
+    if spf_open and _could_align(spf.domain, from_domains):
+        pending.append(f"SPF {spf.result}")
     for sig in dkim.signatures:
-        if sig.result in ("temperror", "unchecked") and _could_align(sig.domain, from_domains):
-            pending.append((f"DKIM d={sig.domain}", sig.result))
+        if (
+            sig.result == "temperror"
+            and sig.reason == "dns_error"
+            and _could_align(sig.domain, from_domains)
+        ):
+            pending.append(f"DKIM d={sig.domain} temperror")
     if not pending:
         return dmarc
-    word = "unchecked" if all(r == "unchecked" for _, r in pending) else "temperror"
-    what = ", ".join(f"{name} {r}" for name, r in pending)
+    what = ", ".join(pending)
+    word = "unchecked" if all(p.endswith("unchecked") for p in pending) else "temperror"
     return replace(dmarc, result=word, reason=f"no aligned pass yet, but {what}; {dmarc.reason}")
 
 
@@ -119,7 +134,7 @@ def authenticate(
 ) -> AuthSummary:
     """Every authentication check for one message (see the module docstring)."""
     from .arc import verify_arc
-    from .authres import read_authres
+    from .authres import read_authres, read_received_spf, zone_authserv_id
     from .boundary import find_boundary
     from .dkim import verify_dkim
     from .dmarc import check_dmarc
@@ -135,6 +150,8 @@ def authenticate(
         trusted_ids=options.trusted_authserv_ids,
         boundary=boundary.index if boundary is not None else None,
     )
+    received_spf = read_received_spf(view.headers, boundary.index if boundary is not None else None)
+    zone_id = zone_authserv_id(authres)
     hop = boundary.hop if boundary is not None else None
     ip = hop.ip if hop else None
     helo = hop.helo if hop else None
@@ -183,6 +200,9 @@ def authenticate(
             disagreements=(),
             unchecked=tuple(unchecked),
             dns_queries=0,
+            received_spf=received_spf,
+            zone_authserv_id=zone_id,
+            dns_health="offline",
         )
 
     budget = BudgetResolver(resolver, budget_s=options.dns_budget_s)
@@ -222,6 +242,7 @@ def authenticate(
             f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
         )
 
+    health, health_reason = _health(budget)
     ours = {"spf": spf.result, "dkim": dkim.result, "dmarc": dmarc.result, "arc": arc.result}
     return AuthSummary(
         spf=spf,
@@ -232,4 +253,17 @@ def authenticate(
         disagreements=_disagreements(authres, ours),
         unchecked=tuple(dict.fromkeys(unchecked)),
         dns_queries=budget.queries,
+        received_spf=received_spf,
+        zone_authserv_id=zone_id,
+        dns_health=health,
+        dns_health_reason=health_reason,
     )
+
+
+def _health(budget: BudgetResolver) -> tuple[str, str]:
+    """What the resolver's health check says about this message's answers."""
+    probe = getattr(budget, "health", None)
+    if probe is None:
+        return "ok", ""
+    state, reason = probe()
+    return str(state), str(reason)

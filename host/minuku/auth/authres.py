@@ -5,15 +5,23 @@ authserv-id; some servers write stray ``;`` or comments) goes through a small to
 tokenizer instead, so a header never crashes the check and still yields what it says.
 
 Trust (RFC 8601 §5, §7.2): any A-R may be forged by the sender, so only those written by the
-user's own receiving infrastructure count. The *trust zone* is the part of the header block
-above the Received header just below the trust boundary (``boundary`` = index of the boundary
-Received, topmost = 0); ``None`` means above the topmost Received. Within the zone:
-- with ``trusted_ids``: an A-R whose authserv-id is in the list is trusted;
-- by default: the topmost A-R is trusted, and so are the other A-Rs in the zone with the same
-  authserv-id (Postfix milters write one header each for SPF, DKIM and DMARC).
-Everything else is returned with ``trusted=False``: claimed by the message, not verified.
-Deviation: RFC 8601 trusts a configured authserv-id anywhere (the border MTA is supposed to
-delete forged copies); we also require it to sit in the trust zone, because not every MTA does.
+user's own receiving infrastructure count, and position alone never proves that. An A-R is
+trusted only when BOTH hold:
+- its authserv-id is one the user's receiving server is known to write (``trusted_ids``: set
+  in the options, or learned per account by the add-on from the id its server writes on
+  every message); with no such id, nothing is trusted;
+- it sits where only the receiving server writes: above the Received header at the trust
+  boundary, or it is the FIRST A-R below that header (Gmail and others write their A-R just
+  below their own Received) and comes before any further Received. Receivers prepend, so the
+  sender's copies with the same id always sit below the real one and are never trusted.
+The authserv-id of the topmost A-R in that place is reported (``zone_authserv_id``) so the
+add-on can learn it; reporting it trusts nothing.
+
+``Received-SPF`` in the same place is read by ``read_received_spf``. Its result is used only
+as negative evidence (fail/softfail): a sender who forges one against itself gains nothing.
+
+Hostile sizes: a value is cut at ``MAX_VALUE_CHARS`` and at most ``MAX_RESULTS`` results are
+read, before any parser sees it (the ``authres`` package is super-linear on 80k methods).
 """
 
 from __future__ import annotations
@@ -22,9 +30,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..message import MessageView
-from .results import AuthresEntry
+from .results import AuthresEntry, ReceivedSpfResult
 
 Headers = Sequence[tuple[str, str]]
+MAX_VALUE_CHARS = 8192
+MAX_RESULTS = 32
+MAX_AUTHRES_HEADERS = 64
 
 
 def _split_top(text: str, sep: str) -> list[str]:
@@ -111,7 +122,7 @@ def _tolerant_parse(value: str) -> tuple[str | None, list[tuple[str, str, list[t
 
 def parse_authres(value: str) -> tuple[str | None, list[tuple[str, str, list[tuple[str, str]]]]]:
     """One A-R value → (authserv-id, [(method, result, [("header.d", value), ...])])."""
-    text = " ".join(value.split())
+    text = " ".join(value[:MAX_VALUE_CHARS].split())
     if text.lower().startswith("authentication-results:"):
         text = text.split(":", 1)[1].strip()
     try:
@@ -126,13 +137,15 @@ def parse_authres(value: str) -> tuple[str | None, list[tuple[str, str, list[tup
             )
             for r in header.results
         ]
-        return header.authserv_id, results
+        aid = header.authserv_id
+        return (str(aid).lower() if aid else None), results
     except Exception:  # noqa: BLE001 - any parse failure falls back to the tolerant reader
         return _tolerant_parse(text)
 
 
 def _entry(value: str, trusted: bool) -> AuthresEntry:
     authserv_id, results = parse_authres(value)
+    results = results[:MAX_RESULTS]
     summary: dict[str, str] = {}
     details: dict[str, str] = {}
     by_method: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
@@ -153,6 +166,28 @@ def _entry(value: str, trusted: bool) -> AuthresEntry:
     )
 
 
+def _boundary_position(headers: Headers, boundary: int | None) -> tuple[int, int] | None:
+    """(position of the boundary Received, position of the next Received or the end)."""
+    received_pos = [i for i, (k, _) in enumerate(headers) if k.lower() == "received"]
+    if boundary is None or boundary >= len(received_pos):
+        return None
+    below = boundary + 1
+    end = received_pos[below] if below < len(received_pos) else len(headers)
+    return received_pos[boundary], end
+
+
+def _zone_positions(headers: Headers, boundary: int | None, name: str) -> list[int]:
+    """Positions of ``name`` headers the receiving server may have written (see module doc)."""
+    place = _boundary_position(headers, boundary)
+    if place is None:
+        return []
+    bpos, end = place
+    found = [i for i, (k, _) in enumerate(headers[:end]) if k.lower() == name]
+    above = [i for i in found if i < bpos]
+    below = [i for i in found if i > bpos]
+    return above + below[:1]
+
+
 def read_authres(
     view_or_headers: MessageView | Headers,
     *,
@@ -163,30 +198,15 @@ def read_authres(
     headers: Headers = (
         view_or_headers.headers if isinstance(view_or_headers, MessageView) else view_or_headers
     )
-    received_pos = [i for i, (k, _) in enumerate(headers) if k.lower() == "received"]
-    if boundary is None:
-        zone_end = received_pos[0] if received_pos else len(headers)
-    else:
-        below = boundary + 1
-        zone_end = received_pos[below] if below < len(received_pos) else len(headers)
     ids = {i.strip().lower() for i in trusted_ids if i.strip()}
+    zone = set(_zone_positions(headers, boundary, "authentication-results"))
     found = [
         (pos, v) for pos, (k, v) in enumerate(headers) if k.lower() == "authentication-results"
-    ]
-    parsed = [(pos, _entry(v, False)) for pos, v in found]
+    ][:MAX_AUTHRES_HEADERS]
     out: list[AuthresEntry] = []
-    top_id: str | None = None
-    top_seen = False
-    for pos, entry in parsed:
-        in_zone = pos < zone_end
-        if ids:
-            trusted = in_zone and (entry.authserv_id or "") in ids
-        elif in_zone and not top_seen:
-            top_seen = True
-            top_id = entry.authserv_id
-            trusted = True
-        else:
-            trusted = in_zone and top_id is not None and entry.authserv_id == top_id
+    for pos, value in found:
+        entry = _entry(value, False)
+        trusted = pos in zone and bool(ids) and (entry.authserv_id or "") in ids
         out.append(
             AuthresEntry(
                 authserv_id=entry.authserv_id,
@@ -194,6 +214,37 @@ def read_authres(
                 results=entry.results,
                 details=entry.details,
                 raw=entry.raw,
+                in_zone=pos in zone,
             )
         )
     return tuple(out)
+
+
+def zone_authserv_id(entries: Sequence[AuthresEntry]) -> str | None:
+    """The authserv-id of the topmost A-R where the receiving server writes (for learning)."""
+    return next((e.authserv_id for e in entries if e.in_zone and e.authserv_id), None)
+
+
+_SPF_WORDS = frozenset({"pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"})
+
+
+def read_received_spf(headers: Headers, boundary: int | None) -> ReceivedSpfResult | None:
+    """The receiving server's Received-SPF, if there is one where only it writes."""
+    for pos in _zone_positions(headers, boundary, "received-spf"):
+        value = " ".join(headers[pos][1][:MAX_VALUE_CHARS].split())
+        word = value.split(" ", 1)[0].lower().rstrip(";")
+        if word not in _SPF_WORDS:
+            continue
+        params: dict[str, str] = {}
+        for part in _strip_comments(value).replace(";", " ").split():
+            key, eq, val = part.partition("=")
+            if eq:
+                params.setdefault(key.lower(), val.strip('"<>'))
+        return ReceivedSpfResult(
+            result=word,
+            envelope_from=params.get("envelope-from") or params.get("smtp.mailfrom"),
+            helo=params.get("helo"),
+            client_ip=params.get("client-ip"),
+            raw=value[:300],
+        )
+    return None

@@ -16,7 +16,8 @@ Choosing the boundary (``find_boundary``):
 - otherwise the ``trusted_hops``-th header from the top (default 1: the topmost);
 - either way, while the chosen hop's client IP is loopback/private/link-local (an internal
   relay or LMTP delivery inside the receiving infrastructure, which wrote the next header
-  down too) we move one header down, at most ``MAX_INTERNAL_HOPS`` times.
+  down too), or the hop names no client at all (``Received: by … with SMTP id``), we move one
+  header down, at most ``MAX_INTERNAL_HOPS`` times.
 """
 
 from __future__ import annotations
@@ -264,6 +265,12 @@ class _LazyHops:
             yield i, self[i]
 
 
+def _no_client(hop: ReceivedHop) -> bool:
+    """A Received with no ``from`` client at all ("by 2002:… with SMTP id"): an internal step
+    of the receiving infrastructure (Gmail writes one above its MX's header)."""
+    return hop.ip is None and hop.helo is None and hop.rdns is None
+
+
 def find_boundary(
     received: Sequence[str],
     *,
@@ -295,7 +302,11 @@ def find_boundary(
             return None
         how = "topmost Received" if index == 0 else f"Received #{index + 1} from the top"
     skipped = 0
-    while _internal(hops[index].ip) and index + 1 < len(hops) and skipped < MAX_INTERNAL_HOPS:
+    while (
+        (_internal(hops[index].ip) or _no_client(hops[index]))
+        and index + 1 < len(hops)
+        and skipped < MAX_INTERNAL_HOPS
+    ):
         index += 1
         skipped += 1
     if skipped:

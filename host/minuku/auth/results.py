@@ -89,6 +89,7 @@ class AuthresEntry:
     )  # method -> result (spf, dkim, dmarc, arc)
     details: dict[str, str] = field(default_factory=dict)  # e.g. "dkim.header.d" -> value
     raw: str = ""
+    in_zone: bool = False  # where only the receiving server writes (trust needs the id too)
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,19 @@ class AuthSummary:
     disagreements: tuple[str, ...] = ()
     unchecked: tuple[str, ...] = ()  # what could not be checked and why (offline, budget, ...)
     dns_queries: int = 0
+    # The receiving server's Received-SPF (negative evidence only) and the authserv-id of the
+    # topmost A-R where it writes (for the add-on to learn; trusts nothing by itself).
+    received_spf: ReceivedSpfResult | None = None
+    zone_authserv_id: str | None = None
+    # "ok" | "offline" | "failing" (timeouts, SERVFAIL) | "lying" (NXDOMAIN for names that exist)
+    dns_health: str = "ok"
+    dns_health_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReceivedSpfResult:
+    result: str
+    envelope_from: str | None = None
+    helo: str | None = None
+    client_ip: str | None = None
+    raw: str = ""
