@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -130,19 +131,91 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _read_input(name: str) -> bytes:
+    """One message's bytes for ``check``; mboxes with several messages and folders are refused.
+
+    ``check`` judges exactly one message: an mbox or Maildir read as one message would be a
+    meaningless "ok". A file that starts with a single mbox "From " line (RFC 4155 §2) is one
+    message saved with its envelope line: the line is dropped (and ">From " unescaped, as
+    ``scan`` does), so ``check`` and ``scan`` agree.
+    """
     from .wire import MAX_MESSAGE_BYTES
 
+    if name != "-" and os.path.isdir(name):
+        raise UsageError(_folder_refusal(Path(name)))
     try:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+            separators = 0
+            if data.startswith(b"From "):
+                separators = mbox_separators(data.splitlines(keepends=True))
         else:
             with open(name, "rb") as fh:
                 data = fh.read(MAX_MESSAGE_BYTES + 1)
+                separators = 0
+                if data.startswith(b"From "):
+                    fh.seek(0)
+                    separators = mbox_separators(fh)  # streams the whole file
     except OSError as exc:
         raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+    if separators > 1:
+        at_least = "at least " if name == "-" and len(data) > MAX_MESSAGE_BYTES else ""
+        raise UsageError(
+            f"{name}: this looks like an mbox with {at_least}{separators} messages:"
+            " use `minuku scan`"
+        )
     if len(data) > MAX_MESSAGE_BYTES:
         raise UsageError(f"{name}: message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    if separators == 1:
+        data = _mbox_body(data.splitlines(keepends=True)[1:])
     return data
+
+
+# An mbox separator after the first line: "From " + envelope sender + an asctime-like date
+# (RFC 4155 §2). The date shape keeps an unescaped body line ("From now on, ...") after a blank
+# line from counting as a second message.
+_OBS_FROM_FIELD_RE = re.compile(rb"From[ \t]*:")
+_MBOX_FROM_RE = re.compile(rb"From \S+ +.*\b\d{1,2}:\d{2}\b.*\b\d{4}\b")
+
+
+def mbox_separators(lines: Iterable[bytes]) -> int:
+    """How many mbox "From " separator lines ``lines`` has (0 when it is not an mbox).
+
+    The first line counts when it starts with "From " but is not the obsolete header form
+    "From : x" (RFC 5322 §4.5.1 allows white space before the colon; stripping that line would
+    drop the author); later ones only after a blank line and with the sender-and-date shape.
+    """
+    count = 0
+    first = True
+    prev_blank = False
+    for line in lines:
+        if first:
+            if not line.startswith(b"From ") or _OBS_FROM_FIELD_RE.match(line):
+                return 0
+            count = 1
+        elif prev_blank and line.startswith(b"From ") and _MBOX_FROM_RE.match(line):
+            count += 1
+        first = False
+        prev_blank = line in (b"\n", b"\r\n")
+    return count
+
+
+def _folder_refusal(path: Path) -> str:
+    """The message for ``check DIR``: a folder holds many messages, which is ``scan``'s job."""
+    limit = 100_000  # counting stops here: a huge folder must not stall a usage error
+    if (path / "cur").is_dir() and (path / "new").is_dir():
+        kind, unit = "a Maildir", "messages"
+        files = (f for sub in ("cur", "new") for f in (path / sub).iterdir())
+    else:
+        kind, unit = "a folder", "files"
+        files = (f for f in path.rglob("*"))
+    n = 0
+    for f in files:
+        if not f.name.startswith(".") and f.is_file():
+            n += 1
+            if n >= limit:
+                break
+    more = "+" if n >= limit else ""
+    return f"{path}: this looks like {kind} with {n}{more} {unit}: use `minuku scan`"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
