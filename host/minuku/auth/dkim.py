@@ -52,10 +52,28 @@ import time
 from dataclasses import dataclass
 
 import dkim
+import nacl.encoding
+import nacl.signing
 from dkim.canonicalization import CanonicalizationPolicy
+from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
 from ..dns import Resolver
+from .dkimcore import (
+    MAX_SIGNATURE_FIELD,
+    CanonicalHeaders,
+    HeaderTooLarge,
+    MessageFormatError,
+    SignatureSyntaxError,
+    decode_identity,
+    header_digest,
+    identity_domain,
+    policy_for,
+    signature_valid,
+    signed_names,
+    split_message,
+    validate_fields,
+)
 from .dkimdns import key_name, lookup_key, valid_query_name
 from .results import DkimResult, DkimSignature
 
@@ -72,6 +90,7 @@ _LOG.setLevel(logging.CRITICAL + 1)
 
 _NOT_SENT = {"offline": "offline", "budget": "dns_budget"}
 _RESULT_ORDER = ("temperror", "fail", "policy", "permerror", "unchecked")
+_MANDATORY = (b"v", b"a", b"b", b"bh", b"d", b"h", b"s")
 
 
 def dkimpy_logger() -> logging.Logger:
@@ -82,10 +101,10 @@ def dkimpy_logger() -> logging.Logger:
 @dataclass(frozen=True)
 class _Key:
     pk: object
-    bits: int | None
-    ktag: bytes | None
-    tlsrpt: bool
+    bits: int
+    ktag: bytes
     hashes: tuple[bytes, ...] | None  # the key record's h=, None when absent
+    strict: bool  # t=s: i= must use exactly the d= domain (RFC 6376 §3.6.1)
 
 
 class _KeyProblem(Exception):
@@ -94,23 +113,69 @@ class _KeyProblem(Exception):
         self.reason = reason
 
 
+def _colon_list(value: bytes | None, default: bytes) -> list[bytes]:
+    return [item.strip().lower() for item in (default if value is None else value).split(b":")]
+
+
 @functools.lru_cache(maxsize=512)
-def _parse_key(name: bytes, record: bytes) -> _Key:
-    """Parse one key record (cached: the same selector is seen on every mail of a sender)."""
+def _parse_key(record: bytes) -> _Key:
+    """Parse one key record (RFC 6376 §3.6.1; cached: a sender's selector recurs on every mail).
+
+    Our own reading of the tags, with dkimpy's key decoders: dkimpy compares ``s=`` with the
+    whole string, so ``s=email:web`` (a colon-separated list) lost its key, and it ignores
+    ``t=``.
+    """
     try:
         tags = parse_tag_value(record)
     except Exception as exc:  # noqa: BLE001 - a published record is untrusted input
         raise _KeyProblem("bad_key_record", f"unparsable key record: {exc}") from None
-    if tags.get(b"p", None) == b"":
+    public = tags.get(b"p")
+    if public == b"":
         raise _KeyProblem("revoked_key", "empty p=: key revoked")
+    if public is None:
+        raise _KeyProblem("bad_key_record", "no p= in the key record")
+    if tags.get(b"v", b"DKIM1") != b"DKIM1":
+        raise _KeyProblem("bad_key_record", "v= is not DKIM1")
+    services = _colon_list(tags.get(b"s"), b"*")
+    if b"*" not in services and b"email" not in services:
+        # Only other services (e.g. s=tlsrpt, RFC 8460): not a key for signing mail.
+        raise _KeyProblem("bad_key_record", "key is not for e-mail (s= lacks email and *)")
+    ktag = tags.get(b"k", b"rsa")
     try:
-        pk, bits, ktag, tlsrpt = dkim.evaluate_pk(name, record)
-    except Exception as exc:  # noqa: BLE001 - dkimpy raises binascii/nacl/ASN.1 errors too
+        if ktag == b"ed25519":
+            pk: object = nacl.signing.VerifyKey(public, encoder=nacl.encoding.Base64Encoder)
+            bits = 256
+        elif ktag == b"rsa":
+            parsed = parse_public_key(base64.b64decode(public))
+            pk, bits = parsed, int(parsed["modulus"]).bit_length()
+        else:
+            raise _KeyProblem("bad_key_record", "unknown key type in k=")
+    except _KeyProblem:
+        raise
+    except Exception as exc:  # noqa: BLE001 - binascii, nacl and ASN.1 errors alike
         raise _KeyProblem("bad_key_record", f"{type(exc).__name__}: {exc}") from None
-    hashes = None
-    if b"h" in tags:
-        hashes = tuple(h.strip().lower() for h in tags[b"h"].split(b":"))
-    return _Key(pk, bits, ktag, bool(tlsrpt), hashes)
+    hashes = tuple(_colon_list(tags[b"h"], b"")) if b"h" in tags else None
+    strict = b"s" in _colon_list(tags.get(b"t"), b"")
+    return _Key(pk, bits, ktag, hashes, strict)
+
+
+def _identity(tags: dict[bytes, bytes]) -> bytes | None:
+    """``i=`` decoded (dkim-quoted-printable, RFC 6376 §2.11); as written when undecodable."""
+    value = tags.get(b"i")
+    if value is None:
+        return None
+    try:
+        return decode_identity(value)
+    except SignatureSyntaxError:
+        return value
+
+
+def _identity_domain(sig: dict[bytes, bytes]) -> bytes:
+    """The domain of the signing identity; without i= it is d= itself (RFC 6376 §3.5)."""
+    identity = _identity(sig)
+    if identity is None:
+        return sig[b"d"].lower().rstrip(b".")
+    return identity_domain(identity)
 
 
 def _clip(text: str) -> str:
@@ -185,7 +250,7 @@ def _base(
         weak=weak or algorithm == "rsa-sha1",
         body_length_limit=limit,
         unsigned_body_after_limit=after,
-        identity=_text(tags.get(b"i")),
+        identity=_text(_identity(tags)),
         evidence=tuple(_clip(e) for e in evidence),
     )
 
@@ -202,25 +267,35 @@ def _describe(tags: dict[bytes, bytes]) -> str:
 def verify_dkim(raw: bytes, *, resolver: Resolver | None, now: float | None = None) -> DkimResult:
     """Verify every DKIM-Signature of ``raw``; ``resolver=None`` is offline (no query)."""
     try:
-        verifier = dkim.DKIM(raw, logger=_LOG, minkey=MIN_KEY_BITS)
-    except Exception:  # noqa: BLE001 - dkimpy's header split raises IndexError too
-        return _unparsable(raw)
-    sig_fields = [(n, v) for n, v in verifier.headers if n.lower() == b"dkim-signature"]
+        headers, body_bytes = split_message(raw)
+    except HeaderTooLarge as exc:
+        return _unverifiable(raw, "header_too_large", str(exc))
+    except MessageFormatError:
+        return _unverifiable(raw, "syntax", "message header unparsable")
+    sig_fields = [(n, v) for n, v in headers if n.lower() == b"dkim-signature"]
     if not sig_fields:
         return DkimResult("none")
     when = time.time() if now is None else now
-    body = _Body(verifier.body)
+    body = _Body(body_bytes)
+    canonical = CanonicalHeaders(headers)
     signatures = []
     for idx, field in enumerate(sig_fields):
-        tags = _lenient_tags(field[1])
-        if resolver is None:
-            signatures.append(_base(tags, body, "unchecked", "offline", (_describe(tags),)))
-        elif idx >= MAX_SIGNATURES:
+        tags = _lenient_tags(field[1][:MAX_SIGNATURE_FIELD])
+        if idx >= MAX_SIGNATURES:
+            # Never verified, whatever it says: it must not count as a signature that passed.
+            note = f"not verified: only the first {MAX_SIGNATURES} signatures are checked"
             signatures.append(
-                _base(tags, body, "unchecked", "too_many_signatures", (_describe(tags),))
+                _base(tags, body, "unchecked", "too_many_signatures", (_describe(tags), note))
             )
+        elif len(field[1]) > MAX_SIGNATURE_FIELD:
+            note = f"not verified: signature field over {MAX_SIGNATURE_FIELD} bytes"
+            signatures.append(
+                _base(tags, body, "permerror", "header_too_large", (_describe(tags), note))
+            )
+        elif resolver is None:
+            signatures.append(_base(tags, body, "unchecked", "offline", (_describe(tags),)))
         else:
-            signatures.append(_check(verifier, body, field, tags, resolver, when))
+            signatures.append(_check(canonical, body, field, tags, resolver, when))
     return DkimResult(_overall(signatures), tuple(signatures))
 
 
@@ -234,21 +309,42 @@ def _overall(signatures: list[DkimSignature]) -> str:
     return "permerror"
 
 
-def _unparsable(raw: bytes) -> DkimResult:
-    """dkimpy could not split the header: report each signature a tolerant scan finds."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    fields = re.findall(rb"(?im)^dkim-signature[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
-    if not fields:
+def _unverifiable(raw: bytes, reason: str, detail: str) -> DkimResult:
+    """The header cannot be handed to verification (unsplittable, or too large to verify in
+    bounded time): every signature a tolerant scan finds is ``permerror`` with ``reason``."""
+    found = _scan_signature_fields(raw)
+    if not found:
         return DkimResult("none")
+    note = f"not verified: {detail}"
     sigs = tuple(
-        _base(_lenient_tags(v), _Body(b""), "permerror", "syntax", ("message header unparsable",))
-        for v in fields[:MAX_SIGNATURES]
+        _base(_lenient_tags(v), _Body(b""), "permerror", reason, (note,))
+        for v in found[:MAX_SIGNATURES]
     )
     return DkimResult("permerror", sigs)
 
 
+def _scan_signature_fields(raw: bytes) -> list[bytes]:
+    """The (clipped) values of the DKIM-Signature fields in the header block, in linear time."""
+    blank = re.search(rb"\n\r?\n", raw)
+    head = raw[: blank.start() + 1] if blank else raw
+    lowered = head.lower()
+    found: list[bytes] = []
+    pos = lowered.find(b"dkim-signature")
+    while pos != -1 and len(found) < MAX_SIGNATURES:
+        after = pos + len(b"dkim-signature")
+        if pos == 0 or head[pos - 1 : pos] == b"\n":
+            match = re.match(rb"[ \t]*:", head[after : after + 64])
+            if match:
+                start = after + match.end()
+                value = head[start : start + MAX_SIGNATURE_FIELD]
+                unfolded = re.match(rb".*(?:\r?\n[ \t].*)*", value)
+                found.append(unfolded.group(0) if unfolded else b"")
+        pos = lowered.find(b"dkim-signature", after)
+    return found
+
+
 def _check(
-    verifier: dkim.DKIM,
+    canonical: CanonicalHeaders,
     body: _Body,
     field: tuple[bytes, bytes],
     tags: dict[bytes, bytes],
@@ -263,22 +359,14 @@ def _check(
     algorithm = sig.get(b"a")
     if algorithm is not None and algorithm not in dkim.HASH_ALGORITHMS:
         return _base(sig, body, "permerror", "unsupported", (described,))
-    expired = False
-    checked = dict(sig)
-    if b"x" in sig:
-        x_value = sig[b"x"]
-        t_value = sig.get(b"t", b"0")
-        if not (x_value.isdigit() and t_value.isdigit()) or int(x_value) < int(t_value):
-            return _base(sig, body, "permerror", "syntax", (described, "bad x= value"))
-        expired = int(x_value) < now
-        del checked[b"x"]  # dkimpy would refuse it outright; we still want the cryptography
     try:
-        dkim.validate_signature_fields(checked)
-    except Exception as exc:  # noqa: BLE001 - dkimpy indexes tags that may be missing
-        return _base(sig, body, "permerror", "syntax", (described, _clip(str(exc))))
-    if b"l" in sig and not sig[b"l"]:
-        return _base(sig, body, "permerror", "syntax", (described, "empty l="))
-    include = [h.lower() for h in re.split(rb"\s*:\s*", sig[b"h"].strip())]
+        validate_fields(sig, _MANDATORY, arc=False, now=now)
+        include = signed_names(sig[b"h"])
+    except HeaderTooLarge as exc:
+        return _base(sig, body, "permerror", "header_too_large", (described, str(exc)))
+    except SignatureSyntaxError as exc:
+        return _base(sig, body, "permerror", exc.reason, (described, _clip(str(exc))))
+    expired = b"x" in sig and int(sig[b"x"]) < now
     if b"from" not in include:
         return _base(sig, body, "permerror", "syntax", (described, "h= does not sign From"))
 
@@ -304,7 +392,7 @@ def _check(
     record = answer.records[0]
     for candidate in answer.records:
         try:
-            key = _parse_key(name.encode("ascii") + b".", candidate.encode("utf-8"))
+            key = _parse_key(candidate.encode("utf-8"))
             record = candidate
             break
         except _KeyProblem as exc:
@@ -315,17 +403,8 @@ def _check(
             sig, body, "permerror", problem.reason, (described, key_evidence, str(problem))
         )
     evidence = (described, key_evidence)
-    assert algorithm is not None  # validate_signature_fields requires a=
+    assert algorithm is not None  # validate_fields requires a=
     key_type, _, hash_name = algorithm.partition(b"-")
-    if key.ktag is None or key.tlsrpt:
-        return _base(
-            sig,
-            body,
-            "permerror",
-            "bad_key_record",
-            (*evidence, "key is not for e-mail"),
-            key_bits=key.bits,
-        )
     if key.ktag != key_type:
         return _base(
             sig,
@@ -344,35 +423,38 @@ def _check(
             (*evidence, "key h= excludes the signature's hash"),
             key_bits=key.bits,
         )
+    if key.strict and _identity_domain(sig) != sig[b"d"].lower().rstrip(b"."):
+        # RFC 6376 §3.6.1, key flag t=s: the i= domain must be d= itself, not a subdomain.
+        return _base(
+            sig,
+            body,
+            "permerror",
+            "strict_identity_mismatch",
+            (*evidence, "key t=s: i= domain must equal d="),
+            key_bits=key.bits,
+        )
     if key.ktag == b"rsa" and (key.bits or 0) < MIN_KEY_BITS:
         return _base(sig, body, "fail", "key_too_small", evidence, key_bits=key.bits, weak=True)
 
     # The body hash is checked here so that each canonical body is computed once per message,
-    # however many signatures share it; dkimpy then checks only the header hash.
-    canonical = body.canonical(sig.get(b"c", b"simple/simple"))
-    if canonical is None:
+    # however many signatures share it.
+    canonical_body = body.canonical(sig.get(b"c", b"simple/simple"))
+    if canonical_body is None:
         return _base(sig, body, "permerror", "syntax", (*evidence, "invalid c="), key_bits=key.bits)
     if b"l" in sig:
-        canonical = canonical[: int(sig[b"l"])]
+        canonical_body = canonical_body[: int(sig[b"l"])]
     try:
         expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
     except ValueError:
         return _base(sig, body, "permerror", "syntax", (*evidence, "bh= is not base64"))
-    if dkim.HASH_ALGORITHMS[algorithm](canonical).digest() != expected:
+    if dkim.HASH_ALGORITHMS[algorithm](canonical_body).digest() != expected:
         return _base(sig, body, "fail", "body_hash_mismatch", evidence, key_bits=key.bits)
-    del checked[b"bh"]
 
-    verifier.pk, verifier.keysize, verifier.ktag = key.pk, key.bits, key.ktag
-    verifier.seqtlsrpt = key.tlsrpt
     try:
-        valid = verifier.verify_sig_process(checked, include, field, None)
-    except dkim.ValidationError as exc:
-        if "body hash mismatch" in str(exc):
-            return _base(sig, body, "fail", "body_hash_mismatch", evidence, key_bits=key.bits)
-        return _base(
-            sig, body, "permerror", "syntax", (*evidence, _clip(str(exc))), key_bits=key.bits
-        )
-    except Exception as exc:  # noqa: BLE001 - dkimpy on hostile input: bad c=, base64, l=
+        policy = policy_for(sig, b"simple/simple")
+        digest = header_digest(algorithm, policy, canonical, include, field)
+        valid = signature_valid(key.ktag, key.pk, digest, sig[b"b"])
+    except Exception as exc:  # noqa: BLE001 - hostile input: b= base64, odd c=
         return _base(
             sig,
             body,

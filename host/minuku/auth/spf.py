@@ -11,6 +11,16 @@ becomes ``temperror``.
 Identity: the MAIL FROM domain (from Return-Path); for the null reverse-path ``<>`` the HELO
 name as ``postmaster@HELO`` (RFC 7208 §2.4). We do not run the separate HELO check of §2.3.
 Deviation: a client IP that is not an IP address gives ``unchecked``, not a pyspf exception.
+
+Where pyspf is wrong and we correct it here:
+
+- A domain that is malformed or not multi-label (``user@localhost``, HELO ``mailserver``) is
+  ``none`` without any query (RFC 7208 §4.3); pyspf would look up ``TXT localhost`` and could
+  find a record at a TLD.
+- The ``ptr`` mechanism's lookups (the PTR query and the A/AAAA validation of each name) are
+  not counted as void lookups (RFC 7208 §5.5, §4.6.4): the PTR zone belongs to the connecting
+  client, and counting them let a client turn the domain owner's ``-all`` into ``permerror``
+  by publishing PTR names without addresses.
 """
 
 from __future__ import annotations
@@ -76,14 +86,19 @@ def _query_class() -> Any:
         def validated_ptrs(self) -> list[str]:
             # RFC 7208 §5.5: a DNS error on the PTR lookup makes "ptr" not match, and a DNS
             # error on one name's A/AAAA lookup skips that name (pyspf would temperror).
+            # None of these lookups counts as void (§4.6.4): the client controls its PTR zone,
+            # so empty answers there must not push the domain owner's record into permerror.
             try:
-                names = self.dns_ptr(self.i)[: spf.MAX_PTR]
+                reverse = f"{spf.reverse_dots(self.i)}.{self.v}.arpa"
+                names = self.dns(reverse, "PTR", ignore_void=True)[: spf.MAX_PTR]
             except spf.TempError:
                 return []
             out: list[str] = []
             for name in names:
                 try:
-                    if self.cidrmatch(self.dns_a(name, self.A), self.cidrmax):
+                    if not name:
+                        continue
+                    if self.cidrmatch(self.dns(name, self.A, ignore_void=True), self.cidrmax):
                         out.append(name)
                 except spf.TempError:
                     continue
@@ -130,6 +145,9 @@ def spf_outcome(
     import spf
 
     q = _query_class()(resolver, i=ip, s=mailfrom, h=helo)
+    if not multi_label_domain(str(q.d or "")):
+        # RFC 7208 §4.3: a malformed or single-label domain is "none", with no query at all.
+        return SpfOutcome("none", f"{q.d!r} is not a multi-label domain name", None, None, 0)
     if default_explanation is not None:
         q.set_default_explanation(default_explanation)
     res, _code, exp = q.check()
@@ -148,6 +166,12 @@ def spf_outcome(
         record=record,
         lookups=int(q.lookups),
     )
+
+
+def multi_label_domain(domain: str) -> bool:
+    """RFC 7208 §4.3: at least two labels, none empty (a trailing dot aside) or over 63 octets."""
+    labels = domain.removesuffix(".").split(".")
+    return len(labels) >= 2 and all(0 < len(label) <= 63 for label in labels)
 
 
 def spf_identity(mailfrom: str | None, helo: str | None) -> str | None:
