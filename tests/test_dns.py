@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from minuku.dns import (
+    NO_CANARIES,
     BudgetResolver,
     DnspythonResolver,
     FixtureResolver,
@@ -94,7 +95,7 @@ class FakeLookup:
 def test_cache_respects_ttl() -> None:
     clock = FakeClock()
     lookup = FakeLookup({("example.com", "TXT"): RawAnswer(("v=spf1 -all",), ttl=300)})
-    r = DnspythonResolver(lookup=lookup, clock=clock, timeout=1.5)
+    r = DnspythonResolver(lookup=lookup, clock=clock, timeout=1.5, canaries=NO_CANARIES)
     assert r.query("Example.com.", "TXT") == ["v=spf1 -all"]
     clock.now += 299
     assert r.query("example.com", "txt") == ["v=spf1 -all"]
@@ -113,7 +114,7 @@ def test_negative_answers_are_cached_for_their_ttl() -> None:
             ("nodata.example", "MX"): RawAnswer((), ttl=30),
         }
     )
-    r = DnspythonResolver(lookup=lookup, clock=clock)
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=NO_CANARIES)
     for _ in range(2):
         with pytest.raises(NXDomain):
             r.query("nx.example", "A")
@@ -128,7 +129,7 @@ def test_negative_answers_are_cached_for_their_ttl() -> None:
 
 def test_failures_are_not_cached() -> None:
     lookup = FakeLookup({("x.example", "A"): DnsTempError("x.example", "A", "timeout")})
-    r = DnspythonResolver(lookup=lookup, clock=FakeClock())
+    r = DnspythonResolver(lookup=lookup, clock=FakeClock(), canaries=NO_CANARIES)
     for _ in range(2):
         with pytest.raises(DnsTempError):
             r.query("x.example", "A")
@@ -138,7 +139,7 @@ def test_failures_are_not_cached() -> None:
 def test_cache_is_bounded() -> None:
     clock = FakeClock()
     lookup = FakeLookup({(f"h{i}.example", "A"): RawAnswer(("192.0.2.1",), 300) for i in range(10)})
-    r = DnspythonResolver(lookup=lookup, clock=clock, max_entries=4)
+    r = DnspythonResolver(lookup=lookup, clock=clock, max_entries=4, canaries=NO_CANARIES)
     for i in range(10):
         r.query(f"h{i}.example", "A")
     r.query("h9.example", "A")
@@ -182,8 +183,8 @@ def test_budget_exhaustion_stops_sending() -> None:
     clock = FakeClock()
     inner = SlowResolver(clock, cost=1.5)
     b = BudgetResolver(inner, budget_s=4.0, clock=clock)
-    for _ in range(3):
-        assert b.query("a.example", "A") == ["192.0.2.1"]  # 0, 1.5, 3.0 s spent before each
+    for i in range(3):
+        assert b.query(f"a{i}.example", "A") == ["192.0.2.1"]  # 0, 1.5, 3.0 s spent before each
     with pytest.raises(DnsBudgetExceeded) as ei:
         b.query("b.example", "TXT")
     assert inner.calls == 3 and b.queries == 3 and b.refused == 1

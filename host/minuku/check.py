@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cache
 
 from .auth.results import ArcResult, AuthSummary, DkimResult, DmarcResult, SpfResult
 from .dns import Resolver
@@ -26,15 +25,16 @@ class CheckOptions:
     lang: Lang = "en"
     offline: bool = False
     trusted_authserv_ids: tuple[str, ...] = ()
-    dns_budget_s: float = 4.0
+    dns_budget_s: float = 2.5
+    nameservers: tuple[str, ...] = ()  # "IP" or "IP:PORT"; empty: the system's resolver
 
 
-@cache
-def default_resolver() -> Resolver:
-    """The caching system resolver, one per process so its cache serves every check."""
-    from .dns import DnspythonResolver
+def default_resolver(nameservers: tuple[str, ...] = ()) -> Resolver:
+    """The caching resolver for these nameservers (empty: the system's), one per process and
+    nameserver list, so its cache and health memory serve every check."""
+    from .dns import resolver_for
 
-    return DnspythonResolver()
+    return resolver_for(nameservers)
 
 
 def _unchecked_auth(reason: str) -> AuthSummary:
@@ -62,7 +62,9 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
                 _unchecked_auth("no headers"),
                 options.offline,
             )
-        auth_resolver = None if options.offline else (resolver or default_resolver())
+        auth_resolver = (
+            None if options.offline else (resolver or default_resolver(options.nameservers))
+        )
         auth = authenticate(
             view,
             resolver=auth_resolver,

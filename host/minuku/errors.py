@@ -3,7 +3,10 @@
     MinukuError
     ├── TemporaryError      the world may answer later: DNS timeout, SERVFAIL, budget spent
     │   └── DnsTempError
-    │       └── DnsBudgetExceeded
+    │       ├── DnsBudgetExceeded   the per-message budget is spent: not sent
+    │       ├── DnsOffline          offline mode: not sent
+    │       ├── ResolverFailing     the resolver is known to fail (circuit open): not sent
+    │       └── ResolverLying       the resolver said NXDOMAIN, but it also denies names that exist
     ├── PermanentError      the data is wrong and will stay wrong: syntax, policy records
     └── BadInput            what we were handed is unusable: frame, base64, size, usage
 
@@ -35,11 +38,14 @@ class BadInput(MinukuError):
 class DnsTempError(TemporaryError):
     """A DNS query failed for now (timeout, SERVFAIL, no resolver); names the query."""
 
-    def __init__(self, name: str, rdtype: str, reason: str) -> None:
+    def __init__(self, name: str, rdtype: str, reason: str, *, local: bool = False) -> None:
         super().__init__(f"{rdtype} {name}: {reason}")
         self.name = name
         self.rdtype = rdtype
         self.reason = reason
+        # True when the failure is ours (an unsupported type), not the resolver's: it says
+        # nothing about the resolver's health.
+        self.local = local
 
 
 class DnsBudgetExceeded(DnsTempError):
@@ -48,3 +54,11 @@ class DnsBudgetExceeded(DnsTempError):
 
 class DnsOffline(DnsTempError):
     """Offline mode: the query was not sent at all."""
+
+
+class ResolverFailing(DnsTempError):
+    """The resolver timed out or refused recently (confirmed): queries fail fast for a while."""
+
+
+class ResolverLying(DnsTempError):
+    """An NXDOMAIN answer that cannot be trusted: the resolver denies a name that must exist."""
