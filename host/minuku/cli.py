@@ -45,6 +45,7 @@ def _add_dns_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--dns-fixture", metavar="FILE", help="answer DNS from a JSON file instead of the network"
     )
+    _add_nameserver_option(g)
     p.add_argument(
         "--lang", choices=("ja", "en"), help="language of the verdict (default: from the locale)"
     )
@@ -58,10 +59,50 @@ def _add_dns_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dns-budget",
         type=float,
-        default=4.0,
+        default=2.5,
         metavar="SECONDS",
-        help="total DNS time per message (default 4)",
+        help="total DNS time per message (default 2.5)",
     )
+
+
+# --- DNS server choice (--nameserver): check, scan and host ---
+
+
+def _add_nameserver_option(p: Any) -> None:
+    p.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="ask this DNS server (repeatable; default: the system's resolver)",
+    )
+
+
+def _nameservers(values: Sequence[str]) -> tuple[str, ...]:
+    from .dns import format_nameserver, parse_nameserver
+
+    try:
+        return tuple(format_nameserver(*parse_nameserver(v)) for v in values)
+    except ValueError as exc:
+        raise UsageError(f"--nameserver: {exc}") from None
+
+
+def _host_nameservers(rest: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(--nameserver values, other arguments) from ``minuku host``'s raw arguments."""
+    found: list[str] = []
+    other: list[str] = []
+    it = iter(rest)
+    for arg in it:
+        if arg == "--nameserver":
+            found.append(next(it, ""))
+        elif arg.startswith("--nameserver="):
+            found.append(arg.partition("=")[2])
+        else:
+            other.append(arg)
+    return found, other
+
+
+# --- end of DNS server choice ---
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "rest", nargs="*", help=argparse.SUPPRESS
     )  # Thunderbird passes manifest path and add-on id
+    _add_nameserver_option(p)
     p.set_defaults(func=cmd_host)
 
     p = sub.add_parser("schema", help="write the JSON Schema of the wire protocol")
@@ -126,6 +168,7 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         offline=bool(args.offline),
         trusted_authserv_ids=tuple(args.trust_authserv_id),
         dns_budget_s=args.dns_budget,
+        nameservers=_nameservers(getattr(args, "nameserver", None) or ()),
     )
     return resolver, opts
 
@@ -406,9 +449,20 @@ def cmd_host(args: argparse.Namespace) -> int:
     import logging
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="minuku host: %(message)s")
-    from .nativemsg import serve
+    from .nativemsg import Host, serve
 
-    return serve()
+    found, args.rest = _host_nameservers(getattr(args, "rest", None) or [])
+    try:
+        nameservers = _nameservers([*(getattr(args, "nameserver", None) or []), *found])
+    except UsageError as exc:
+        print(f"minuku: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not nameservers:
+        return serve()
+    from .dns import resolver_for
+
+    # Requests that name no server of their own use these.
+    return serve(host=Host(resolver_factory=lambda: resolver_for(nameservers)))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
