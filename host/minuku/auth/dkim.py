@@ -99,7 +99,7 @@ def dkimpy_logger() -> logging.Logger:
 
 
 @dataclass(frozen=True)
-class _Key:
+class KeyRecord:
     pk: object
     bits: int
     ktag: bytes
@@ -107,7 +107,7 @@ class _Key:
     strict: bool  # t=s: i= must use exactly the d= domain (RFC 6376 §3.6.1)
 
 
-class _KeyProblem(Exception):
+class KeyProblem(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
@@ -118,7 +118,7 @@ def _colon_list(value: bytes | None, default: bytes) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=512)
-def _parse_key(record: bytes) -> _Key:
+def parse_key_record(record: bytes) -> KeyRecord:
     """Parse one key record (RFC 6376 §3.6.1; cached: a sender's selector recurs on every mail).
 
     Our own reading of the tags, with dkimpy's key decoders: dkimpy compares ``s=`` with the
@@ -128,18 +128,18 @@ def _parse_key(record: bytes) -> _Key:
     try:
         tags = parse_tag_value(record)
     except Exception as exc:  # noqa: BLE001 - a published record is untrusted input
-        raise _KeyProblem("bad_key_record", f"unparsable key record: {exc}") from None
+        raise KeyProblem("bad_key_record", f"unparsable key record: {exc}") from None
     public = tags.get(b"p")
     if public == b"":
-        raise _KeyProblem("revoked_key", "empty p=: key revoked")
+        raise KeyProblem("revoked_key", "empty p=: key revoked")
     if public is None:
-        raise _KeyProblem("bad_key_record", "no p= in the key record")
+        raise KeyProblem("bad_key_record", "no p= in the key record")
     if tags.get(b"v", b"DKIM1") != b"DKIM1":
-        raise _KeyProblem("bad_key_record", "v= is not DKIM1")
+        raise KeyProblem("bad_key_record", "v= is not DKIM1")
     services = _colon_list(tags.get(b"s"), b"*")
     if b"*" not in services and b"email" not in services:
         # Only other services (e.g. s=tlsrpt, RFC 8460): not a key for signing mail.
-        raise _KeyProblem("bad_key_record", "key is not for e-mail (s= lacks email and *)")
+        raise KeyProblem("bad_key_record", "key is not for e-mail (s= lacks email and *)")
     ktag = tags.get(b"k", b"rsa")
     try:
         if ktag == b"ed25519":
@@ -149,14 +149,14 @@ def _parse_key(record: bytes) -> _Key:
             parsed = parse_public_key(base64.b64decode(public))
             pk, bits = parsed, int(parsed["modulus"]).bit_length()
         else:
-            raise _KeyProblem("bad_key_record", "unknown key type in k=")
-    except _KeyProblem:
+            raise KeyProblem("bad_key_record", "unknown key type in k=")
+    except KeyProblem:
         raise
     except Exception as exc:  # noqa: BLE001 - binascii, nacl and ASN.1 errors alike
-        raise _KeyProblem("bad_key_record", f"{type(exc).__name__}: {exc}") from None
+        raise KeyProblem("bad_key_record", f"{type(exc).__name__}: {exc}") from None
     hashes = tuple(_colon_list(tags[b"h"], b"")) if b"h" in tags else None
     strict = b"s" in _colon_list(tags.get(b"t"), b"")
-    return _Key(pk, bits, ktag, hashes, strict)
+    return KeyRecord(pk, bits, ktag, hashes, strict)
 
 
 def _identity(tags: dict[bytes, bytes]) -> bytes | None:
@@ -199,7 +199,7 @@ def _lenient_tags(value: bytes) -> dict[bytes, bytes]:
     return tags
 
 
-class _Body:
+class CanonicalBody:
     """The message body and its canonical forms, computed once per message and algorithm."""
 
     def __init__(self, raw: bytes) -> None:
@@ -218,7 +218,7 @@ class _Body:
         return self._canonical[name]
 
 
-def _length_flags(tags: dict[bytes, bytes], body: _Body) -> tuple[int | None, bool]:
+def _length_flags(tags: dict[bytes, bytes], body: CanonicalBody) -> tuple[int | None, bool]:
     raw_l = tags.get(b"l")
     if raw_l is None or not re.fullmatch(rb"\d{1,76}", raw_l):
         return None, False
@@ -229,7 +229,7 @@ def _length_flags(tags: dict[bytes, bytes], body: _Body) -> tuple[int | None, bo
 
 def _base(
     tags: dict[bytes, bytes],
-    body: _Body,
+    body: CanonicalBody,
     result: str,
     reason: str | None,
     evidence: tuple[str, ...] = (),
@@ -276,7 +276,7 @@ def verify_dkim(raw: bytes, *, resolver: Resolver | None, now: float | None = No
     if not sig_fields:
         return DkimResult("none")
     when = time.time() if now is None else now
-    body = _Body(body_bytes)
+    body = CanonicalBody(body_bytes)
     canonical = CanonicalHeaders(headers)
     signatures = []
     for idx, field in enumerate(sig_fields):
@@ -317,7 +317,7 @@ def _unverifiable(raw: bytes, reason: str, detail: str) -> DkimResult:
         return DkimResult("none")
     note = f"not verified: {detail}"
     sigs = tuple(
-        _base(_lenient_tags(v), _Body(b""), "permerror", reason, (note,))
+        _base(_lenient_tags(v), CanonicalBody(b""), "permerror", reason, (note,))
         for v in found[:MAX_SIGNATURES]
     )
     return DkimResult("permerror", sigs)
@@ -345,7 +345,7 @@ def _scan_signature_fields(raw: bytes) -> list[bytes]:
 
 def _check(
     canonical: CanonicalHeaders,
-    body: _Body,
+    body: CanonicalBody,
     field: tuple[bytes, bytes],
     tags: dict[bytes, bytes],
     resolver: Resolver,
@@ -387,15 +387,15 @@ def _check(
         reason = "no_key" if answer.status == "no_key" else "syntax"
         return _base(sig, body, "permerror", reason, (described, f"TXT {name}: {answer.error}"))
 
-    key: _Key | None = None
-    problem = _KeyProblem("bad_key_record", "no usable record")
+    key: KeyRecord | None = None
+    problem = KeyProblem("bad_key_record", "no usable record")
     record = answer.records[0]
     for candidate in answer.records:
         try:
-            key = _parse_key(candidate.encode("utf-8"))
+            key = parse_key_record(candidate.encode("utf-8"))
             record = candidate
             break
-        except _KeyProblem as exc:
+        except KeyProblem as exc:
             problem = exc
     key_evidence = f"TXT {name}: {record}"
     if key is None:
