@@ -295,3 +295,104 @@ def test_shipped_confusable_map_matches_regeneration() -> None:
 def test_catalogue_module_exposes_all_domains() -> None:
     pairs = list(catalogue.all_domains(load()))
     assert ("amazon", "amazon.co.jp") in pairs and ("nta", "nta.go.jp") in pairs
+
+
+# --- "always signs" (issue 7.3): evidence recorded, rule per sending domain ---------------------
+
+
+def test_every_brand_with_dkim_domains_records_its_evidence() -> None:
+    """A wrong dkim_domains entry makes every genuine mail of that domain "danger": each one
+    must say where (and when) the signing was seen."""
+    for b in load().brands:
+        if b.dkim_domains:
+            assert len(b.dkim_evidence) >= 40, b.id
+        else:
+            assert b.dkim_evidence == "", b.id
+
+
+def test_parse_refuses_dkim_domains_without_evidence() -> None:
+    bad = copy.deepcopy(_raw())
+    rakuten = next(b for b in bad["brands"] if b["id"] == "rakuten")
+    rakuten["dkim_evidence"] = "  "
+    with pytest.raises(ValueError, match="dkim_evidence"):
+        parse(bad)
+    rakuten["dkim_evidence"] = ["not", "a", "string"]
+    with pytest.raises(TypeError, match="dkim_evidence"):
+        parse(bad)
+
+
+def test_rakuten_card_signs_but_the_rest_of_rakuten_is_not_assumed_to() -> None:
+    """Evidence covers Rakuten Card's own statement only: mail From rakuten-card.co.jp (and its
+    subdomains) must carry a rakuten-card.co.jp signature; Ichiba's rakuten.co.jp, Rakuten
+    Bank and Rakuten Securities mail is not judged by it."""
+    rakuten = load().brand("rakuten")
+    assert rakuten.dkim_domains == ("rakuten-card.co.jp",)
+    assert rakuten.dkim_required_for("mail.rakuten-card.co.jp") == ("rakuten-card.co.jp",)
+    assert rakuten.dkim_required_for("RAKUTEN-CARD.CO.JP.") == ("rakuten-card.co.jp",)
+    for other in ("rakuten.co.jp", "mkrm.rakuten.co.jp", "rakuten-bank.co.jp", "rakuten-sec.co.jp"):
+        assert rakuten.dkim_required_for(other) == (), other
+
+
+def test_dkim_rule_is_per_sending_domain_not_per_brand() -> None:
+    amazon = load().brand("amazon")
+    assert set(amazon.dkim_required_for("amazon.co.jp")) == {"amazon.co.jp", "amazon.com"}
+    # Audible is Amazon's, but nobody recorded Audible's signing domain.
+    assert amazon.dkim_required_for("audible.co.jp") == ()
+    # shared infrastructure never makes a requirement
+    assert amazon.dkim_required_for("amazonses.com") == ()
+    # junk never crashes
+    assert amazon.dkim_required_for("") == ()
+    assert amazon.dkim_required_for("co.jp") == ()
+
+
+def test_no_japanese_carrier_or_bank_is_assumed_to_sign_without_evidence() -> None:
+    """Carrier mail domains are consumer mailboxes (docomo.ne.jp, ezweb.ne.jp): a signing rule
+    there would call ordinary people's mail forged. Banks and card companies whose signing
+    domain was not seen (MUFG signs some mail with S/MIME, JCB announces DMARC only) stay
+    without dkim_domains until header evidence is recorded."""
+    cat = load()
+    for bid in ("docomo", "au", "softbank", "mufg", "mizuho", "jcb", "aeon", "smbc"):
+        assert cat.brand(bid).dkim_domains == (), bid
+
+
+def _rakuten_mail(from_addr: str, dkim_d: str | None) -> bytes:
+    sig = (
+        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={dkim_d}; s=s1;\n"
+        " h=from:to:subject:date; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\n"
+        if dkim_d
+        else ""
+    )
+    return (
+        sig + f"From: 楽天カード <{from_addr}>\n"
+        "To: taro@example.net\nSubject: =?utf-8?b?44GU5Yip55So5piO57Sw?=\n"
+        "Date: Mon, 01 Jan 2024 00:00:00 +0900\nMessage-ID: <1@example>\n"
+        "Content-Type: text/plain; charset=utf-8\n\n楽天カードをご利用いただきありがとうございます。\n"
+    ).encode()
+
+
+def test_unsigned_mail_from_rakuten_card_is_forged_offline() -> None:
+    """Offline, a mail From rakuten-card.co.jp with no rakuten-card.co.jp signature is what a
+    spoofer sends: the brand says it signs every mail."""
+    from minuku.check import CheckOptions, analyse_raw
+
+    offline = CheckOptions(offline=True)
+    forged = analyse_raw(
+        _rakuten_mail("info@mail.rakuten-card.co.jp", None), resolver=None, options=offline
+    )
+    assert "brand_unsigned" in {f.code for f in forged.findings}
+    assert forged.verdict == "danger"
+    other_signer = analyse_raw(
+        _rakuten_mail("info@mail.rakuten-card.co.jp", "mailer.example.net"),
+        resolver=None,
+        options=offline,
+    )
+    assert "brand_unsigned" in {f.code for f in other_signer.findings}
+    signed = analyse_raw(
+        _rakuten_mail("info@mail.rakuten-card.co.jp", "mail.rakuten-card.co.jp"),
+        resolver=None,
+        options=offline,
+    )
+    assert "brand_unsigned" not in {f.code for f in signed.findings}
+    # Ichiba's domain is not covered by the evidence: never "unsigned" there.
+    ichiba = analyse_raw(_rakuten_mail("order@rakuten.co.jp", None), resolver=None, options=offline)
+    assert "brand_unsigned" not in {f.code for f in ichiba.findings}

@@ -13,6 +13,10 @@ Ownership rules (documented in the data file's ``_doc`` too):
 - ``is_shared(domain)``: the domain is genuine but usable by anyone (consumer mailboxes such as
   ``icloud.com`` or ``docomo.ne.jp``, customer infrastructure such as ``amazonses.com``).
   Ownership of a shared domain is not evidence of who sent a message.
+- ``Brand.dkim_required_for(domain)``: the DKIM domains that must sign mail From ``domain``,
+  decided per sending domain (``dkim_domains``' registrable domains), never brand-wide. Every
+  brand with ``dkim_domains`` carries ``dkim_evidence`` (where and when the signing was seen):
+  a wrong entry would call every genuine mail of that domain forged.
 """
 
 from __future__ import annotations
@@ -60,9 +64,26 @@ class Brand:
     official_urls: Mapping[str, str] = field(hash=False)
     shared_domains: tuple[str, ...] = ()
     claim_keywords_weak: tuple[str, ...] = ()
+    dkim_evidence: str = ""  # where and when the "always signs" of dkim_domains was seen
 
     def display_name(self, locale: str) -> str:
         return self.name_ja if locale.startswith("ja") else self.name_en
+
+    def dkim_required_for(self, domain: str) -> tuple[str, ...]:
+        """The DKIM domains one of which must sign mail From ``domain``; () when none must.
+
+        "Always signs" is known per sending domain, not per brand: SMBC's card company signs
+        its vpass.ne.jp mail, which says nothing about the bank's smbc.co.jp. So the rule
+        applies only to a From domain whose registrable domain is one of ``dkim_domains``'
+        registrable domains; any of ``dkim_domains`` may then be the signer.
+        """
+        if not self.dkim_domains:
+            return ()
+        reg = registrable(normalize_host(domain))
+        if reg is None:
+            return ()
+        scope = {registrable(d) or d for d in self.dkim_domains}
+        return self.dkim_domains if reg in scope else ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +233,16 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         # Short labels explode under edit distance (au, ana, jal): exact tokens only.
         typo: TypoMode = "none" if len(label) <= 3 else mode  # type: ignore[assignment]
         labels.append(BrandLabel(label, typo, bool(item.get("ambiguous", False))))
+    dkim_domains = tuple(
+        normalize_host(d) for d in _strs(raw.get("dkim_domains"), f"{bid}.dkim_domains")
+    )
+    evidence = raw.get("dkim_evidence", "")
+    if not isinstance(evidence, str):
+        raise TypeError(f"brands.json: {bid}.dkim_evidence must be a string")
+    # A wrong dkim_domains entry turns every genuine mail of the brand into "danger": no entry
+    # without a note of where its signatures were seen.
+    if dkim_domains and not evidence.strip():
+        raise ValueError(f"brands.json: {bid}: dkim_domains needs dkim_evidence")
     urls = raw.get("official_urls", {})
     if not isinstance(urls, dict) or not all(
         isinstance(v, str) and v.startswith("https://") for v in urls.values()
@@ -222,7 +253,8 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         name_en=str(raw["name_en"]),
         name_ja=str(raw["name_ja"]),
         domains=tuple(normalize_host(d) for d in _strs(raw.get("domains"), f"{bid}.domains")),
-        dkim_domains=_strs(raw.get("dkim_domains"), f"{bid}.dkim_domains"),
+        dkim_domains=dkim_domains,
+        dkim_evidence=evidence.strip(),
         names=names,
         labels=tuple(labels),
         official_urls=dict(urls),

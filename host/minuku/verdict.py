@@ -222,12 +222,13 @@ def _judge_brand_domain(
             )
             return False
     signers = {(s.domain or "").lower() for s in auth.dkim.signatures}
-    if brand.dkim_domains and not any(_under(s, d) for s in signers for d in brand.dkim_domains):
+    required = brand.dkim_required_for(domain)  # per sending domain, never brand-wide
+    if required and not any(_under(s, d) for s in signers for d in required):
         out.append(
             Finding(
                 "brand_unsigned",
                 Severity.DANGER,
-                {"domain": domain, "dkim_domains": ", ".join(brand.dkim_domains)},
+                {"domain": domain, "dkim_domains": ", ".join(required)},
                 tuple(view.dkim_signatures[:3]) or ("no DKIM-Signature header",),
                 brand.id,
             )
