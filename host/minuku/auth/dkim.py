@@ -65,6 +65,7 @@ from .dkimcore import (
     HeaderTooLarge,
     MessageFormatError,
     SignatureSyntaxError,
+    canonical_body,
     decode_identity,
     header_digest,
     identity_domain,
@@ -214,7 +215,7 @@ class CanonicalBody:
             return None
         name: bytes = policy.body_algorithm.name
         if name not in self._canonical:
-            self._canonical[name] = policy.canonicalize_body(self.raw)
+            self._canonical[name] = canonical_body(name, self.raw)
         return self._canonical[name]
 
 

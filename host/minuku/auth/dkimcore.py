@@ -73,6 +73,13 @@ _BASE64 = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 _BTAG = re.compile(rb"([;\s]b\s*=)(?:[\sA-Za-z0-9+/=]*[A-Za-z0-9+/=])?(?:\r?\n\Z)?")
 
 
+def _crlf(body: bytes) -> bytes:
+    """Every ``\r?\n`` as CRLF, a bare CR kept (as dkimpy's split and join), at memory speed."""
+    if body.count(b"\n") == body.count(b"\r\n"):
+        return body
+    return body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
 def split_message(raw: bytes) -> tuple[list[Field], bytes]:
     """Header fields and CRLF body exactly as dkimpy's ``rfc822_parse``, in linear time.
 
@@ -80,14 +87,14 @@ def split_message(raw: bytes) -> tuple[list[Field], bytes]:
     line break turned into CRLF. Raises ``HeaderTooLarge`` or ``MessageFormatError``.
     """
     if raw.startswith((b"\n", b"\r\n")):
-        return [], _NEWLINE.sub(b"\r\n", raw[raw.index(b"\n") + 1 :])
+        return [], _crlf(raw[raw.index(b"\n") + 1 :])
     blank = _BLANK_LINE.search(raw, 0, MAX_HEADER_BYTES + 3)
     if blank is None:
         if len(raw) > MAX_HEADER_BYTES:
             raise HeaderTooLarge(f"header block over {MAX_HEADER_BYTES} bytes")
         head, body = raw, b""
     else:
-        head, body = raw[: blank.start() + 1], _NEWLINE.sub(b"\r\n", raw[blank.end() :])
+        head, body = raw[: blank.start() + 1], _crlf(raw[blank.end() :])
     if len(head) > MAX_HEADER_BYTES:
         raise HeaderTooLarge(f"header block over {MAX_HEADER_BYTES} bytes")
     lines = _NEWLINE.split(head)
@@ -108,6 +115,42 @@ def split_message(raw: bytes) -> tuple[list[Field], bytes]:
         elif not line.startswith(b"From "):
             raise MessageFormatError("a header line that is neither a field nor folded")
     return [(name, b"\r\n".join(parts) + b"\r\n") for name, parts in fields], body
+
+
+_CRLF_TAIL = re.compile(rb"(?:\n\r)*")
+
+
+def _strip_trailing_lines(body: bytes) -> bytes:
+    """dkimpy's ``strip_trailing_lines`` (keep one final CRLF, add one when missing) without
+    its loop of one step per trailing line: the run of CRLF pairs is measured on the reversed
+    tail, where an anchored greedy match cannot backtrack."""
+    tail = body[len(body.rstrip(b"\r\n")) :]
+    match = _CRLF_TAIL.match(tail[::-1])
+    run = match.end() if match else 0
+    if run == 0:
+        return body + b"\r\n"
+    return body[: len(body) - run + 2]
+
+
+def canonical_body(algorithm: bytes, body: bytes) -> bytes:
+    """The body under ``simple`` or ``relaxed`` (RFC 6376 §3.4.3, §3.4.4), linear in its size.
+
+    dkimpy's relaxed body strips trailing white space with ``[\t ]+\r\n``, which backtracks
+    quadratically on a long run of spaces not followed by a line break (a hang on a few hundred
+    KB). Here white space runs are first reduced to one space, then a space before CRLF is
+    dropped: the same result, as no two white space characters are left next to each other.
+    """
+    if algorithm == b"simple":
+        return _strip_trailing_lines(body)
+    if algorithm != b"relaxed":
+        raise ValueError("unknown body canonicalization")
+    # bytes.replace runs at memory speed; re.sub costs ~0.5 µs per run (2 s on 32 MB of text).
+    reduced = body.replace(b"\t", b" ")
+    while b"  " in reduced:
+        reduced = reduced.replace(b"    ", b" ").replace(b"  ", b" ")
+    reduced = reduced.replace(b" \r\n", b"\r\n")
+    stripped = _strip_trailing_lines(reduced)
+    return b"" if stripped == b"\r\n" else stripped
 
 
 def strip_b_value(value: bytes) -> bytes:
