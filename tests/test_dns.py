@@ -9,13 +9,24 @@ import pytest
 from minuku.dns import (
     NO_CANARIES,
     BudgetResolver,
+    Canaries,
+    Canary,
     DnspythonResolver,
     FixtureResolver,
     NXDomain,
     OfflineResolver,
     RawAnswer,
+    format_nameserver,
+    parse_nameserver,
+    resolver_for,
 )
-from minuku.errors import DnsBudgetExceeded, DnsOffline, DnsTempError
+from minuku.errors import (
+    DnsBudgetExceeded,
+    DnsOffline,
+    DnsTempError,
+    ResolverFailing,
+    ResolverLying,
+)
 
 
 class FakeClock:
@@ -269,7 +280,7 @@ def test_dnspython_answers_are_mapped_to_strings() -> None:
         lookup, fake = _lookup_with(_FakeAnswer(rrset))
         raw = lookup("q.example", rdtype, 1.25)
         assert list(raw.records) == want and raw.ttl == 120
-        assert fake.lifetimes == [1.25]
+        assert fake.lifetimes == [pytest.approx(1.1)]  # within 1.25 s with dnspython's back-off
 
 
 def test_dnspython_negative_answers_use_the_soa_minimum() -> None:
@@ -303,3 +314,223 @@ def test_dnspython_failures_become_temperror(exc_name: str, reason: str) -> None
     with pytest.raises(DnsTempError) as ei:
         lookup("x.example", "TXT", 2.0)
     assert reason in ei.value.reason and ei.value.name == "x.example"
+
+
+# --- nameserver addresses --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("192.0.2.53", ("192.0.2.53", 53)),
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("2001:db8::53", ("2001:db8::53", 53)),
+        ("[2001:db8::53]:5353", ("2001:db8::53", 5353)),
+        ("[::1]", ("::1", 53)),
+    ],
+)
+def test_nameserver_addresses(text: str, want: tuple[str, int]) -> None:
+    assert parse_nameserver(text) == want
+    assert parse_nameserver(format_nameserver(*want)) == want
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "dns.example", "127.0.0.1:0", "127.0.0.1:65536", "[::1]x", "[::1", "1.2.3.4:x"]
+)
+def test_nameserver_that_is_not_an_address_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_nameserver(bad)
+    with pytest.raises(ValueError):
+        resolver_for([bad])
+
+
+def test_resolver_for_shares_one_resolver_per_server_list() -> None:
+    a = resolver_for(["192.0.2.53:5353"])
+    assert resolver_for([" 192.0.2.53:5353"]) is a  # its cache and health serve every message
+    assert resolver_for(["192.0.2.54"]) is not a
+    assert a.nameservers == ["192.0.2.53:5353"]
+
+
+# --- resolver health (no network: the lookup seam and a fake clock) --------------------------
+
+LIVENESS = Canaries(Canary("A", "canary.example"), (Canary("TXT", "_dmarc.canary.example"),))
+
+
+def test_failure_confirmed_by_the_canary_opens_the_circuit() -> None:
+    clock = FakeClock()
+    timeout = DnsTempError("x.example", "TXT", "timeout")
+    lookup = FakeLookup({("x.example", "TXT"): timeout, ("canary.example", "A"): timeout})
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=LIVENESS, cooldown_s=60)
+    with pytest.raises(DnsTempError) as ei:
+        r.query("x.example", "TXT")
+    assert not isinstance(ei.value, ResolverFailing)  # the first one really was asked
+    assert [c[0] for c in lookup.calls] == ["x.example", "canary.example"]
+    assert r.state()[0] == "failing" and "timeout" in r.state()[1]
+    clock.now += 59
+    with pytest.raises(ResolverFailing):
+        r.query("y.example", "A")  # fails fast, not asked
+    assert len(lookup.calls) == 2
+    # After the cool-down the canary is asked once more; the resolver is back.
+    lookup.answers[("canary.example", "A")] = RawAnswer(("192.0.2.1",), 300)
+    lookup.answers[("y.example", "A")] = RawAnswer(("192.0.2.2",), 300)
+    clock.now += 2
+    assert r.query("y.example", "A") == ["192.0.2.2"]
+    assert [c[0] for c in lookup.calls[2:]] == ["canary.example", "y.example"]
+    assert r.state() == ("ok", "")
+
+
+def test_failed_probe_after_the_cooldown_reopens_the_circuit() -> None:
+    clock = FakeClock()
+    timeout = DnsTempError("x.example", "A", "timeout")
+    lookup = FakeLookup({("x.example", "A"): timeout, ("canary.example", "A"): timeout})
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=LIVENESS, cooldown_s=60)
+    with pytest.raises(DnsTempError):
+        r.query("x.example", "A")
+    clock.now += 61
+    with pytest.raises(ResolverFailing):
+        r.query("x.example", "A")  # the probe (canary) failed: x was not asked
+    assert [c[0] for c in lookup.calls] == ["x.example", "canary.example", "canary.example"]
+    clock.now += 30
+    with pytest.raises(ResolverFailing):
+        r.query("x.example", "A")
+    assert len(lookup.calls) == 3
+
+
+def test_timeouts_of_one_hostile_domain_do_not_open_the_circuit() -> None:
+    # A mail can name keys on a domain whose servers never answer. The resolver answered a
+    # moment ago (or answers the canary): those failures are the domain's, not the resolver's.
+    clock = FakeClock()
+    answers: dict[tuple[str, str], RawAnswer | Exception] = {
+        ("good.example", "A"): RawAnswer(("192.0.2.1",), 300),
+        ("canary.example", "A"): RawAnswer(("192.0.2.9",), 300),
+    }
+    for i in range(16):
+        answers[(f"s{i}._domainkey.evil.example", "TXT")] = DnsTempError("e", "TXT", "timeout")
+    lookup = FakeLookup(answers)
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=LIVENESS)
+    r.query("good.example", "A")
+    for i in range(16):
+        with pytest.raises(DnsTempError) as ei:
+            r.query(f"s{i}._domainkey.evil.example", "TXT")
+        assert not isinstance(ei.value, ResolverFailing)
+    assert r.state() == ("ok", "")
+    assert not any(c[0] == "canary.example" for c in lookup.calls)  # it had just answered
+    clock.now += 60  # long after: the next failure is confirmed with the canary, which answers
+    with pytest.raises(DnsTempError):
+        r.query("s0._domainkey.evil.example", "TXT")
+    assert lookup.calls[-1][0] == "canary.example" and r.state() == ("ok", "")
+
+
+def test_without_canaries_a_streak_of_failures_opens_the_circuit() -> None:
+    clock = FakeClock()
+    lookup = FakeLookup(
+        {(f"h{i}.example", "A"): DnsTempError("h", "A", "SERVFAIL") for i in range(5)}
+    )
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=NO_CANARIES)
+    for i in range(3):
+        with pytest.raises(DnsTempError):
+            r.query(f"h{i}.example", "A")
+    assert r.state()[0] == "failing"
+    with pytest.raises(ResolverFailing):
+        r.query("h3.example", "A")
+    assert len(lookup.calls) == 3
+
+
+def test_unsupported_type_is_our_failure_not_the_resolvers() -> None:
+    err = DnsTempError("x.example", "BOGUS", "unsupported record type", local=True)
+    lookup = FakeLookup({(f"h{i}.example", "BOGUS"): err for i in range(5)})
+    r = DnspythonResolver(lookup=lookup, clock=FakeClock(), canaries=NO_CANARIES)
+    for i in range(5):
+        with pytest.raises(DnsTempError):
+            r.query(f"h{i}.example", "BOGUS")
+    assert r.state() == ("ok", "")
+
+
+def test_nxdomain_for_a_name_that_exists_makes_the_resolver_lying() -> None:
+    clock = FakeClock()
+    lookup = FakeLookup(
+        {
+            ("selector._domainkey.shop.example", "TXT"): RawAnswer((), 60, nxdomain=True),
+            ("_dmarc.canary.example", "TXT"): RawAnswer((), 60, nxdomain=True),
+            ("nope.example", "A"): RawAnswer((), 60, nxdomain=True),
+        }
+    )
+    r = DnspythonResolver(lookup=lookup, clock=clock, canaries=LIVENESS)
+    with pytest.raises(ResolverLying) as ei:
+        r.query("selector._domainkey.shop.example", "TXT")
+    assert "_dmarc.canary.example" in ei.value.reason
+    assert r.state()[0] == "lying"
+    with pytest.raises(ResolverLying):
+        r.query("nope.example", "A")  # the one existence canary serves every type
+    assert [c[0] for c in lookup.calls].count("_dmarc.canary.example") == 1  # kept for minutes
+    # Five minutes on, the canary is asked again; an honest answer makes NXDOMAIN believed.
+    clock.now += 301
+    lookup.answers[("_dmarc.canary.example", "TXT")] = RawAnswer(("v=DMARC1; p=none",), 60)
+    lookup.answers[("nope2.example", "A")] = RawAnswer((), 60, nxdomain=True)
+    with pytest.raises(NXDomain) as nx:
+        r.query("nope2.example", "A")
+    assert not isinstance(nx.value, DnsTempError) and r.state() == ("ok", "")
+
+
+def test_names_that_cannot_exist_ask_no_canary() -> None:
+    lookup = FakeLookup({("bad..name", "A"): RawAnswer((), 60, nxdomain=True, local=True)})
+    r = DnspythonResolver(lookup=lookup, clock=FakeClock(), canaries=LIVENESS)
+    with pytest.raises(NXDomain):
+        r.query("bad..name", "A")
+    assert len(lookup.calls) == 1
+
+
+# --- the per-message memo, prefetch and health -----------------------------------------------
+
+
+class ParallelFixture(FixtureResolver):
+    parallel = True
+
+
+def test_prefetch_memoises_answers_and_errors() -> None:
+    inner = ParallelFixture(
+        {"a.example": {"TXT": ["v=spf1 -all"]}, "slow.example": "TIMEOUT", "_dmarc.a.example": {}}
+    )
+    b = BudgetResolver(inner, budget_s=2.5)
+    b.prefetch(
+        [
+            ("a.example", "TXT"),
+            ("A.example.", "txt"),
+            ("slow.example", "TXT"),
+            ("nx.example", "TXT"),
+        ]
+    )
+    assert sorted(inner.queries) == [
+        ("a.example", "TXT"),
+        ("nx.example", "TXT"),
+        ("slow.example", "TXT"),
+    ]
+    assert b.query("a.example", "TXT") == ["v=spf1 -all"]
+    with pytest.raises(DnsTempError):
+        b.query("slow.example", "TXT")
+    with pytest.raises(NXDomain):
+        b.query("nx.example", "TXT")
+    assert len(inner.queries) == 3 and b.queries == 3 and b.memo_hits == 3
+    assert b.failures == ["TXT slow.example: timeout"]  # once, when it was asked
+
+
+def test_prefetch_with_the_budget_spent_sends_nothing() -> None:
+    inner = ParallelFixture({"a.example": {"TXT": ["x"]}})
+    b = BudgetResolver(inner, budget_s=0.0)
+    b.prefetch([("a.example", "TXT")])
+    assert inner.queries == [] and b.refused == 0
+    with pytest.raises(DnsBudgetExceeded):
+        b.query("a.example", "TXT")  # refused when the check itself asks, and counted then
+    assert b.refused == 1
+
+
+def test_budget_health_reports_a_failing_resolver_seen_in_this_message() -> None:
+    inner = FixtureResolver({"a.root-servers.net": "TIMEOUT", "x.example": "TIMEOUT"}, canary=True)
+    b = BudgetResolver(inner)
+    assert b.health() == ("ok", "")
+    for name in ("x.example", "y.example"):
+        with pytest.raises(DnsTempError):
+            b.query(name, "A")
+    state, reason = b.health()
+    assert state == "failing" and "timeout" in reason
+    assert BudgetResolver(FixtureResolver({})).health() == ("ok", "")  # no opt-in, no opinion
