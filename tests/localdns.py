@@ -3,8 +3,8 @@
 It answers from a dict shaped like ``examples/dns-fixture.json`` (``{"name": {"TXT": [...],
 "A": [...]}}``) with dnspython's message handling, and can misbehave on demand: a delay per
 answer, NXDOMAIN for every name, silence (queries dropped), SERVFAIL or REFUSED; a single name
-can also be ``"SILENT"`` or ``"SERVFAIL"``. Negative answers carry an SOA whose TTL and MINIMUM
-are ``negative_ttl`` (RFC 2308 §3). Every request is answered on its own thread, so concurrent
+can also be ``"SILENT"`` or ``"SERVFAIL"``. Negative answers carry an SOA whose TTL is
+``soa_ttl`` and whose MINIMUM is ``negative_ttl`` (RFC 2308 §3). Every request is answered on its own thread, so concurrent
 queries wait concurrently, as with a real recursive resolver. UDP answers over the client's
 size limit (512 octets without EDNS, RFC 1035 §4.2.1) are truncated (TC) and asked again over
 TCP.
@@ -55,12 +55,14 @@ class LocalDns:
         mode: str = "normal",
         ttl: int = 300,
         negative_ttl: int = 30,
+        soa_ttl: int = 300,
     ) -> None:
         self.zone = {k.rstrip(".").lower(): v for k, v in zone.items() if k != "_canary"}
         self.delay = delay
         self.mode = mode
         self.ttl = ttl
-        self.negative_ttl = negative_ttl
+        self.negative_ttl = negative_ttl  # the SOA MINIMUM
+        self.soa_ttl = soa_ttl  # the SOA record's own TTL
         self.queries: list[tuple[str, str, str]] = []  # (name, type, "udp" | "tcp")
         self.max_concurrent = 0
         self._concurrent = 0
@@ -198,7 +200,11 @@ class LocalDns:
     def _soa(self) -> dns.rrset.RRset:
         n = self.negative_ttl
         return dns.rrset.from_text(
-            "example.", n, "IN", "SOA", f"ns.example. hostmaster.example. 1 3600 600 86400 {n}"
+            "example.",
+            self.soa_ttl,
+            "IN",
+            "SOA",
+            f"ns.example. hostmaster.example. 1 3600 600 86400 {n}",
         )
 
 

@@ -534,3 +534,62 @@ def test_budget_health_reports_a_failing_resolver_seen_in_this_message() -> None
     state, reason = b.health()
     assert state == "failing" and "timeout" in reason
     assert BudgetResolver(FixtureResolver({})).health() == ("ok", "")  # no opt-in, no opinion
+
+
+# --- which names a message prefetches ---------------------------------------------------------
+
+
+def _view(headers: str) -> Any:
+    from minuku.message import parse_message
+
+    return parse_message((headers + "\r\n\r\nbody\r\n").encode())
+
+
+def test_prefetch_names_dkim_keys_spf_and_dmarc() -> None:
+    # RFC 6376 §3.6.2.1 (<s>._domainkey.<d>), RFC 7208 §4.4, RFC 7489 §6.6.3 (From, then org).
+    from minuku.auth.prefetch import prefetch_queries
+
+    view = _view(
+        "DKIM-Signature: v=1; a=rsa-sha256; d=Example.COM; s=sel1;\r\n h=from; bh=x; b=y\r\n"
+        "DKIM-Signature: v=1; a=rsa-sha256; d=esp.example; s=k 2; h=from; bh=x; b=y\r\n"
+        "From: Shop <news@mail.example.com>"
+    )
+    got = prefetch_queries(view, spf_domain="bounce.example.com", from_domains=["mail.example.com"])
+    assert got == [
+        ("sel1._domainkey.example.com", "TXT"),
+        ("k2._domainkey.esp.example", "TXT"),  # folding white space is not part of a tag value
+        ("bounce.example.com", "TXT"),
+        ("_dmarc.mail.example.com", "TXT"),
+        ("_dmarc.example.com", "TXT"),
+    ]
+    assert ("bounce.example.com", "TXT") not in prefetch_queries(
+        view, spf_domain=None, from_domains=["mail.example.com"]
+    )
+
+
+def test_prefetch_of_a_hostile_mail_with_hundreds_of_signatures_is_bounded() -> None:
+    from minuku.auth.prefetch import MAX_KEY_NAMES, prefetch_queries
+
+    sigs = "".join(
+        f"DKIM-Signature: v=1; d=victim{i}.example; s=s; h=from; bh=x; b=y\r\n" for i in range(300)
+    )
+    bad = (
+        "DKIM-Signature: v=1; d=evil.example; s=a\\u0000b; h=from; bh=x; b=y\r\n"
+        "DKIM-Signature: v=1; d=" + "x" * 64 + ".example; s=s; h=from; bh=x; b=y\r\n"
+    )
+    view = _view(bad + sigs + "From: a@b.example")
+    got = prefetch_queries(view, spf_domain=None, from_domains=["b.example"])
+    keys = [n for n, _ in got if "._domainkey." in n]
+    assert len(keys) == MAX_KEY_NAMES and all(n.startswith("s._domainkey.victim") for n in keys)
+    many_from = [f"d{i}.example" for i in range(9)]
+    assert not any(
+        n.startswith("_dmarc.")
+        for n, _ in prefetch_queries(view, spf_domain=None, from_domains=many_from)
+    )  # more From domains than DMARC checks (a permerror without queries): none prefetched
+
+
+def test_prefetch_of_an_idn_from_domain_asks_its_a_label_form() -> None:
+    from minuku.auth.prefetch import prefetch_queries
+
+    got = prefetch_queries(_view("From: a@b.example"), spf_domain=None, from_domains=["例え.jp"])
+    assert got == [("_dmarc.xn--r8jz45g.jp", "TXT")]

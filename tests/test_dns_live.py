@@ -9,8 +9,10 @@ assertions are hang guards with a wide margin, not benchmarks (see bench/bench_d
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -86,7 +88,8 @@ def test_truncated_udp_answer_is_asked_again_over_tcp(server: LocalDns) -> None:
 
 
 def test_negative_answers_are_cached_for_the_soa_ttl(server: LocalDns) -> None:
-    # RFC 2308 §5: NXDOMAIN and NODATA are cached for min(SOA TTL, SOA MINIMUM) = 30 s here.
+    assert (server.soa_ttl, server.negative_ttl) == (300, 30)
+    # RFC 2308 §5: NXDOMAIN and NODATA are cached for min(SOA TTL 300, SOA MINIMUM 30) = 30 s.
     clock = FakeClock()
     r = DnspythonResolver([server.address], clock=clock)
     for _ in range(2):
@@ -306,3 +309,56 @@ def test_cli_rejects_a_nameserver_that_is_not_an_address(bad: str) -> None:
 def test_cli_nameserver_excludes_offline_and_fixture() -> None:
     p = _minuku("check", "--offline", "--nameserver", "127.0.0.1", str(EXAMPLES / "harmless.eml"))
     assert p.returncode == 4
+
+
+def _frame(obj: dict[str, Any]) -> bytes:
+    body = json.dumps(obj).encode()
+    return struct.pack("=I", len(body)) + body
+
+
+def _frames(data: bytes) -> list[dict[str, Any]]:
+    out, pos = [], 0
+    while pos + 4 <= len(data):
+        (n,) = struct.unpack("=I", data[pos : pos + 4])
+        out.append(json.loads(data[pos + 4 : pos + 4 + n]))
+        pos += 4 + n
+    return out
+
+
+def _host_check(server_arg: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    request = {
+        "type": "check",
+        "protocol_version": 1,
+        "id": "c1",
+        "message": base64.b64encode(GENUINE).decode(),
+        "options": options,
+    }
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT / "host") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    p = subprocess.run(
+        [sys.executable, "-m", "minuku", "host", *server_arg, "/x/manifest.json", "minuku@x"],
+        input=_frame(request),
+        capture_output=True,
+        timeout=120,
+        env=env,
+        cwd="/",
+    )
+    frames = [f for f in _frames(p.stdout) if f.get("id") == "c1"]
+    assert frames and frames[-1]["type"] == "result", (frames, p.stderr[-2000:])
+    payload: dict[str, Any] = frames[-1]["payload"]
+    return payload
+
+
+def test_host_started_with_nameserver_asks_it(server: LocalDns) -> None:
+    payload = _host_check(["--nameserver", server.address], {"locale": "en"})
+    assert payload["verdict"] == "ok" and payload["verified"]
+    assert server.count("_dmarc.amazon.co.jp", "TXT") == 1
+
+
+def test_addon_request_names_the_nameserver(server: LocalDns) -> None:
+    payload = _host_check([], {"locale": "en", "nameservers": [server.address]})
+    assert payload["verdict"] == "ok" and payload["verified"]
+    assert server.count("_dmarc.amazon.co.jp", "TXT") == 1
