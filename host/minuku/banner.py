@@ -180,7 +180,7 @@ def _advice_items(a: Analysis, lang: str) -> list[Advice]:
     t = catalogue_text(lang)["advice"]
     items: list[dict[str, str]]
     brand = load().brand(a.brand) if a.brand else None
-    if a.verdict in ("danger", "warning") and brand is not None:
+    if (a.verdict in ("danger", "warning") or a.full_advice) and brand is not None:
         items = adv["by_brand"].get(brand.id, adv["by_brand"]["*"])
     else:
         items = adv["by_verdict"].get(a.verdict, [])
@@ -201,7 +201,11 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
     t = catalogue_text(lang)
     bname = brand_name(a.brand, lang) if a.brand else None
     vt = t["verdict"][a.verdict]
-    title = _fmt(vt["title_brand"], {"brand": bname}) if bname else vt["title"]
+    dns_bad = a.auth.dns_health in ("failing", "lying")
+    if a.verdict == "ok" and not a.verified:
+        title = vt["title_unverified"]
+    else:
+        title = _fmt(vt["title_brand"], {"brand": bname}) if bname else vt["title"]
     reasons = [
         Reason(
             code=f.code,
@@ -212,11 +216,14 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         for f in a.findings[:MAX_REASONS]
     ]
     if a.verdict == "ok":
-        summary = (
-            _fmt(t["summary"]["ok_brand"], {"brand": bname})
-            if bname and any(f.code == "brand_verified" for f in a.findings)
-            else t["summary"]["ok"]
-        )
+        if not a.verified:
+            summary = t["summary"]["ok_unverified"]
+        elif bname and any(f.code == "brand_verified" for f in a.findings):
+            summary = _fmt(t["summary"]["ok_brand"], {"brand": bname})
+        else:
+            summary = t["summary"]["ok"]
+    elif a.verdict == "unknown" and dns_bad:
+        summary = t["summary"]["dns_unavailable"]
     elif reasons:
         summary = reasons[0].text
     else:
@@ -232,4 +239,9 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         locale=lang,
         host_version=__version__,
         offline=a.offline,
+        verified=a.verified,
+        dns_status="offline" if a.offline else (a.auth.dns_health if dns_bad else "ok"),  # type: ignore[arg-type]
+        receiving_authserv_id=_cut(a.auth.zone_authserv_id, 255)
+        if a.auth.zone_authserv_id
+        else None,
     )

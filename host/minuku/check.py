@@ -25,6 +25,7 @@ class CheckOptions:
     lang: Lang = "en"
     offline: bool = False
     trusted_authserv_ids: tuple[str, ...] = ()
+    trusted_arc_sealers: tuple[str, ...] = ()
     dns_budget_s: float = 2.5
     nameservers: tuple[str, ...] = ()  # "IP" or "IP:PORT"; empty: the system's resolver
 
@@ -73,7 +74,12 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
                 dns_budget_s=options.dns_budget_s,
             ),
         )
-        return analyse(view, auth, offline=options.offline)
+        return analyse(
+            view,
+            auth,
+            offline=options.offline,
+            trusted_arc_sealers=options.trusted_arc_sealers,
+        )
     except RecursionError:
         reason = "message too deeply nested"
     except MemoryError:

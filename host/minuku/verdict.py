@@ -1,16 +1,30 @@
 """Findings → verdict, by rules a person can follow.
 
 1. Every check adds findings with a severity (message shape, claims, look-alike domains, links,
-   authentication, pressure cues).
+   authentication, delivery, pressure cues).
 2. A brand claim is judged against the sender's domain and authentication: DMARC pass (ours, or
-   the trusted receiving server's) for the brand's own domain verifies the claim; DMARC fail
-   for it, or no signature where the catalogue says the brand always signs, is forgery
-   (``danger``); a claim from any other domain is impersonation, however well that other
-   domain authenticates.
-3. Pressure cues never make ``danger`` alone; a ``warning`` about who sent the mail or where its
-   links go becomes ``danger`` when the mail also pushes the reader to act.
-4. The verdict is the worst severity: danger > warning > caution. With none of those, a brand
-   claim that could not be verified (offline, DNS failure) is ``unknown``; otherwise ``ok``.
+   the trusted receiving server's for the same From domain) for the brand's own domain
+   verifies the claim; DMARC fail for it, or no VERIFIED signature where the catalogue says
+   the brand always signs, is forgery (``danger``); a claim from any other domain is
+   impersonation, however well that other domain authenticates. Offline, the receiving
+   server's Received-SPF fail for the brand's domain and a HELO that claims the brand's domain
+   from an address without that name are evidence too (``warning``).
+3. DMARC as published: an author's DMARC failure weighs what its domain asks for (``p``/``sp``/
+   ``np``, ``pct`` < 100 one step lighter, ``pct=0`` as ``none``): ``none`` → ``caution``,
+   ``quarantine``/``reject`` → ``warning``. A failure that list or forwarder delivery explains
+   (``delivery``) is information only; with ``quarantine``/``reject`` and no trusted ARC it
+   stays ``caution``.
+4. "Could not verify" is not "forged": a DKIM key that is not published (keys rotate), an
+   unsupported algorithm, a temporary DNS error, or a body changed by a list is shown as
+   unverifiable, never as a failure.
+5. Pressure cues escalate only an impersonation or a link trick (``warning`` → ``danger``),
+   never a bare authentication result; alone they are ``caution``, and only information in
+   list mail without a brand claim or a suspicious link.
+6. The verdict is the worst severity: danger > warning > caution. With none of those, a brand
+   claim that could not be verified, or a DNS that failed or lied, is ``unknown``; otherwise
+   ``ok``. ``verified`` says whether the sender was authenticated (DMARC pass, an aligned
+   DKIM pass, or a trusted receiving server's DMARC pass for the same From domain): ``ok``
+   without it means nothing was found, not that anything was proven.
 """
 
 from __future__ import annotations
@@ -18,14 +32,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .auth.results import AuthSummary
+from .auth.results import AuthSummary, DmarcResult
+from .delivery import Delivery
 from .findings import Finding, Severity
 from .message import MessageView
 
 Verdict = str  # "danger" | "warning" | "caution" | "ok" | "unknown"
 
 UNVERIFIED = "brand_unverified"
-# Warnings that a push to act turns into danger (rule 3).
+DNS_UNAVAILABLE = "dns_unavailable"
+# Warnings that a push to act turns into danger (rule 5): impersonation and link tricks only.
 ESCALATE_WITH_PRESSURE = frozenset(
     {
         "brand_impersonation",
@@ -36,9 +52,26 @@ ESCALATE_WITH_PRESSURE = frozenset(
         "link_userinfo_trick",
         "reply_to_other",
         "reply_to_freemail",
-        "dmarc_fail",
+        "receiver_spf_fail_brand",
+        "helo_brand_claim",
     }
 )
+# Findings that make a pressure cue count (rule 5): with none of these it is information.
+_PRESSURE_CONTEXT = ESCALATE_WITH_PRESSURE | {
+    "link_lookalike",
+    "link_shortener",
+    "link_free_hosting",
+    "link_punycode",
+    "lookalike_from",
+    "lookalike_reply_to",
+    "lookalike_sender",
+    "brand_unverified",
+    "freemail_brand_claim",
+    "dmarc_fail_brand",
+    "brand_unsigned",
+}
+# DKIM failures that say "could not verify", not "forged" (rule 4).
+_UNVERIFIABLE = frozenset({"no_key", "unsupported", "dns_error", "dns_budget", "offline"})
 # Tie-break for reasons of equal severity: the most telling first.
 _RANK = {
     "lookalike_from": 0,
@@ -61,6 +94,9 @@ class Analysis:
     findings: tuple[Finding, ...]  # ranked, worst first
     auth: AuthSummary
     offline: bool
+    verified: bool = False
+    # a claimed brand could not be verified and the mail pushes or links: give the full advice
+    full_advice: bool = False
 
 
 def _lookalike_findings(view: MessageView, auth: AuthSummary) -> list[Finding]:
@@ -98,15 +134,29 @@ def _lookalike_findings(view: MessageView, auth: AuthSummary) -> list[Finding]:
     return out
 
 
-def _authres_says(auth: AuthSummary, method: str) -> tuple[str, str] | None:
+def _authres_says(
+    auth: AuthSummary, method: str, from_domain: str | None = None
+) -> tuple[str, str] | None:
+    """A trusted receiving server's result for ``method``. For DMARC its header.from must be
+    the From domain we judge (issue 8.3): a pass for another domain verifies nothing."""
     for entry in auth.authres:
         if entry.trusted and method in entry.results:
-            return entry.results[method], entry.authserv_id or "?"
+            result = entry.results[method]
+            if method == "dmarc" and from_domain is not None:
+                said = (entry.details.get("dmarc.header.from") or "").lower().rstrip(".")
+                if said != from_domain.lower().rstrip(".") and result == "pass":
+                    continue
+            return result, entry.authserv_id or "?"
     return None
 
 
 def _claim_findings(
-    view: MessageView, auth: AuthSummary, brand_id: str, claim_where: str, offline: bool
+    view: MessageView,
+    auth: AuthSummary,
+    brand_id: str,
+    claim_where: str,
+    offline: bool,
+    delivery: Delivery,
 ) -> list[Finding]:
     """Judge a claim to be ``brand_id`` against the sender and its authentication (rule 2)."""
     from .catalogue import load
@@ -120,7 +170,9 @@ def _claim_findings(
         domain = addr.domain
         owner = _genuine_owner(cat, domain)
         if owner is not None and owner.id == brand_id:
-            verified = _judge_brand_domain(view, auth, brand, domain, offline, out)
+            verified = _judge_brand_domain(
+                view, auth, brand, domain, offline, out, delivery, claim_where
+            )
         elif owner is not None:
             verified = True  # another catalogue brand's own domain: a partner, not a forgery
         elif domain and cat.is_freemail(domain):
@@ -180,12 +232,14 @@ def _judge_brand_domain(
     domain: str,
     offline: bool,
     out: list[Finding],
+    delivery: Delivery,
+    where: str,
 ) -> bool:
     from .catalogue import Brand
 
     assert isinstance(brand, Brand)
     dmarc = auth.dmarc
-    trusted_dmarc = _authres_says(auth, "dmarc")
+    trusted_dmarc = _authres_says(auth, "dmarc", domain)
     if dmarc.result == "pass":
         out.append(
             Finding(
@@ -195,7 +249,12 @@ def _judge_brand_domain(
         return True
     if dmarc.result == "fail":
         ev = (dmarc.reason,) if dmarc.reason else ()
-        out.append(Finding("dmarc_fail_brand", Severity.DANGER, {"domain": domain}, ev, brand.id))
+        sev = Severity.DANGER
+        if delivery.vouched and where == "from_domain":
+            # An employee's post through a list: the list explains the failure (rule 3).
+            sev = _dmarc_fail_severity(dmarc, delivery)
+            ev = (*ev, f"delivered by a list: {delivery.list_id or delivery.vouched}")
+        out.append(Finding("dmarc_fail_brand", sev, {"domain": domain}, ev, brand.id))
         return False
     if trusted_dmarc is not None and dmarc.result in ("unchecked", "temperror", "none"):
         result, authserv = trusted_dmarc
@@ -221,19 +280,32 @@ def _judge_brand_domain(
                 )
             )
             return False
-    signers = {(s.domain or "").lower() for s in auth.dkim.signatures}
     required = brand.dkim_required_for(domain)  # per sending domain, never brand-wide
-    if required and not any(_under(s, d) for s in signers for d in required):
-        out.append(
-            Finding(
-                "brand_unsigned",
-                Severity.DANGER,
-                {"domain": domain, "dkim_domains": ", ".join(required)},
-                tuple(view.dkim_signatures[:3]) or ("no DKIM-Signature header",),
-                brand.id,
+    if required:
+        mine = [s for s in auth.dkim.signatures if any(_under(s.domain or "", d) for d in required)]
+        # Online only a verified signature counts (issue 8.2); offline nothing can be verified,
+        # so a signature that is there at least leaves the question open.
+        counted = [
+            s
+            for s in mine
+            if s.result == "pass"
+            or (offline and s.result == "unchecked")
+            or (s.result == "temperror" and s.reason == "dns_error")
+        ]
+        if not counted:
+            evidence = tuple(
+                f"d={s.domain} s={s.selector}: {s.result} ({s.reason or '-'})" for s in mine[:3]
+            ) or ("no DKIM-Signature header",)
+            out.append(
+                Finding(
+                    "brand_unsigned",
+                    Severity.DANGER,
+                    {"domain": domain, "dkim_domains": ", ".join(required)},
+                    evidence,
+                    brand.id,
+                )
             )
-        )
-        return False
+            return False
     if auth.dkim.result == "pass" and any(
         _under(d, x) for d in auth.dkim.passing_domains for x in brand.domains
     ):
@@ -243,9 +315,69 @@ def _judge_brand_domain(
             )
         )
         return True
-    why = "offline" if offline else ("dns" if dmarc.result == "temperror" else "no_result")
+    out += _receiver_evidence(auth, brand)
+    if auth.dns_health in ("failing", "lying"):
+        why = "dns"
+    else:
+        why = "offline" if offline else ("dns" if dmarc.result == "temperror" else "no_result")
     out.append(Finding(UNVERIFIED, Severity.INFO, {"domain": domain, "why": why}, (), brand.id))
     return False
+
+
+def _receiver_evidence(auth: AuthSummary, brand: object) -> list[Finding]:
+    """What the receiving server recorded against a claimed brand domain (rule 2, offline)."""
+    from .catalogue import Brand
+
+    assert isinstance(brand, Brand)
+    out: list[Finding] = []
+    rs = auth.received_spf
+    if rs is not None and rs.result in ("fail", "softfail"):
+        env = (rs.envelope_from or "").rpartition("@")[2].lower() or (rs.helo or "").lower()
+        if env and any(_under(env, d) for d in brand.domains):
+            out.append(
+                Finding(
+                    "receiver_spf_fail_brand",
+                    Severity.WARNING,
+                    {"domain": env, "result": rs.result},
+                    (f"Received-SPF: {rs.raw}",),
+                    brand.id,
+                )
+            )
+    helo = (auth.spf.helo or "").lower().rstrip(".")
+    if helo and any(_under(helo, d) for d in brand.domains):
+        rdns = (auth.spf.rdns or "").lower().rstrip(".")
+        # Only when the receiving server SAID the address has no such name: some MTAs do not
+        # write the reverse name at all, and silence is not evidence.
+        if rdns and not any(_under(rdns, d) for d in brand.domains):
+            out.append(
+                Finding(
+                    "helo_brand_claim",
+                    Severity.WARNING,
+                    {"helo": helo, "ip": auth.spf.ip or "?", "rdns": rdns or "-"},
+                    auth.spf.evidence[:1],
+                    brand.id,
+                )
+            )
+    return out
+
+
+def _effective_policy(dmarc: DmarcResult) -> str:
+    """The policy the domain asks for, with ``pct`` honoured (rule 3)."""
+    policy = (dmarc.applied_policy or dmarc.p or "none").lower()
+    if dmarc.pct == 0:
+        return "none"
+    if dmarc.pct < 100:
+        return {"reject": "quarantine", "quarantine": "none"}.get(policy, policy)
+    return policy
+
+
+def _dmarc_fail_severity(dmarc: DmarcResult, delivery: Delivery) -> Severity:
+    policy = _effective_policy(dmarc)
+    if delivery.vouched:
+        if policy == "none" or delivery.vouched.startswith("arc "):
+            return Severity.INFO
+        return Severity.CAUTION
+    return Severity.CAUTION if policy == "none" else Severity.WARNING
 
 
 def _under(name: str, domain: str) -> bool:
@@ -253,15 +385,21 @@ def _under(name: str, domain: str) -> bool:
     return name == domain or name.endswith("." + domain)
 
 
-def _auth_findings(auth: AuthSummary, brand_judged: bool) -> list[Finding]:
+def _auth_findings(auth: AuthSummary, brand_judged: bool, delivery: Delivery) -> list[Finding]:
     out: list[Finding] = []
     dmarc = auth.dmarc
     if dmarc.result == "fail" and not brand_judged:
+        sev = _dmarc_fail_severity(dmarc, delivery)
+        code = "dmarc_fail_list" if sev == Severity.INFO and delivery.vouched else "dmarc_fail"
         out.append(
             Finding(
-                "dmarc_fail",
-                Severity.WARNING,
-                {"domain": dmarc.from_domain or "?"},
+                code,
+                sev,
+                {
+                    "domain": dmarc.from_domain or "?",
+                    "policy": _effective_policy(dmarc),
+                    "list": delivery.list_id or (delivery.vouched or ""),
+                },
                 (dmarc.reason,) if dmarc.reason else (),
             )
         )
@@ -274,6 +412,25 @@ def _auth_findings(auth: AuthSummary, brand_judged: bool) -> list[Finding]:
                 auth.spf.evidence,
             )
         )
+    elif (
+        auth.spf.result in ("unchecked", "temperror")
+        and auth.received_spf is not None
+        and auth.received_spf.result in ("fail", "softfail")
+        and auth.dkim.result != "pass"
+    ):
+        rs = auth.received_spf
+        out.append(
+            Finding(
+                "spf_fail",
+                Severity.CAUTION,
+                {
+                    "domain": (rs.envelope_from or "").rpartition("@")[2] or (rs.helo or "?"),
+                    "result": rs.result,
+                },
+                (f"Received-SPF: {rs.raw}",),
+            )
+        )
+    dns_bad = auth.dns_health in ("failing", "lying")
     for sig in auth.dkim.signatures:
         d = sig.domain or "?"
         if sig.unsigned_body_after_limit:
@@ -281,11 +438,17 @@ def _auth_findings(auth: AuthSummary, brand_judged: bool) -> list[Finding]:
                 Finding("dkim_unsigned_content", Severity.WARNING, {"domain": d}, sig.evidence)
             )
         elif sig.result in ("fail", "permerror") and auth.dkim.result != "pass":
+            reason = sig.reason or sig.result
+            unverifiable = (
+                dns_bad
+                or reason in _UNVERIFIABLE
+                or (reason == "body_hash_mismatch" and delivery.via_list)
+            )
             out.append(
                 Finding(
-                    "dkim_fail",
-                    Severity.CAUTION,
-                    {"domain": d, "reason": sig.reason or sig.result},
+                    "dkim_unverifiable" if unverifiable else "dkim_fail",
+                    Severity.INFO if unverifiable else Severity.CAUTION,
+                    {"domain": d, "reason": reason},
                     sig.evidence,
                 )
             )
@@ -312,9 +475,30 @@ def _auth_findings(auth: AuthSummary, brand_judged: bool) -> list[Finding]:
                 (),
             )
         )
-    budget = [u for u in auth.unchecked if "budget" in u or "temperror" in u]
-    if budget:
-        out.append(Finding("dns_incomplete", Severity.INFO, {"what": "; ".join(budget)[:300]}, ()))
+    if delivery.vouched:
+        out.append(
+            Finding(
+                "list_delivery",
+                Severity.INFO,
+                {"list": delivery.list_id or "?", "how": delivery.vouched},
+                (),
+            )
+        )
+    if dns_bad:
+        out.append(
+            Finding(
+                DNS_UNAVAILABLE,
+                Severity.INFO,
+                {"state": auth.dns_health},
+                (auth.dns_health_reason,) if auth.dns_health_reason else (),
+            )
+        )
+    else:
+        budget = [u for u in auth.unchecked if "budget" in u or "temperror" in u]
+        if budget:
+            out.append(
+                Finding("dns_incomplete", Severity.INFO, {"what": "; ".join(budget)[:300]}, ())
+            )
     return out
 
 
@@ -350,16 +534,61 @@ def decide(findings: list[Finding]) -> Verdict:
         return "warning"
     if worst >= Severity.CAUTION:
         return "caution"
-    if any(f.code == UNVERIFIED for f in findings):
+    if any(f.code in (UNVERIFIED, DNS_UNAVAILABLE) for f in findings):
         return "unknown"
     return "ok"
 
 
-def analyse(view: MessageView, auth: AuthSummary, *, offline: bool) -> Analysis:
+def sender_verified(view: MessageView, auth: AuthSummary) -> bool:
+    """DMARC pass, an aligned DKIM pass, or a trusted receiving server's DMARC pass for the
+    same From domain (rule 6). Never when DNS lied or failed, or the From is not one domain."""
+    from .auth.psl import registrable
+
+    if auth.dns_health in ("failing", "lying"):
+        return False
+    domains = {(a.ascii_domain or a.domain or "").lower() for a in view.from_}
+    if len(domains) != 1 or "" in domains:
+        return False
+    (domain,) = domains
+    if auth.dmarc.result == "pass":
+        return True
+    if auth.dmarc.result == "fail":
+        return False
+    org = registrable(domain) or domain
+    if any((registrable(d) or d) == org for d in auth.dkim.passing_domains):
+        return True
+    said = _authres_says(auth, "dmarc", domain)
+    return said is not None and said[0] == "pass"
+
+
+def _arc_verified(view: MessageView, auth: AuthSummary, delivery: Delivery) -> bool:
+    """A trusted sealer's first-hop ARC-Authentication-Results say DMARC passed for From."""
+    if not (delivery.vouched or "").startswith("arc ") or not auth.arc.first_hop_authres:
+        return False
+    from .auth.authres import parse_authres
+
+    _, results = parse_authres("x; " + auth.arc.first_hop_authres.partition(";")[2])
+    domains = {(a.ascii_domain or a.domain or "").lower() for a in view.from_}
+    for method, result, props in results:
+        if method == "dmarc" and result == "pass":
+            said = {v.lower() for k, v in props if k == "header.from"}
+            return bool(said) and said == domains
+    return False
+
+
+def analyse(
+    view: MessageView,
+    auth: AuthSummary,
+    *,
+    offline: bool,
+    trusted_arc_sealers: tuple[str, ...] = (),
+) -> Analysis:
     from .claims import claimed_brand, detect_claims
+    from .delivery import detect_delivery
     from .links import link_findings
     from .pressure import find_pressure
 
+    delivery = detect_delivery(view, auth, extra_sealers=trusted_arc_sealers)
     findings = _shape_findings(view)
     lookalikes = _lookalike_findings(view, auth)
     findings += lookalikes
@@ -375,15 +604,23 @@ def analyse(view: MessageView, auth: AuthSummary, *, offline: bool) -> Analysis:
     if brand is None:
         brand = next((f.brand for f in lookalikes if f.code == "lookalike_from"), None)
     if brand is not None and not any(f.code == "lookalike_from" for f in lookalikes):
-        findings += _claim_findings(view, auth, brand, where, offline)
+        findings += _claim_findings(view, auth, brand, where, offline, delivery)
     findings += link_findings(view.links)
-    findings += _auth_findings(auth, brand_judged=brand is not None)
+    findings += _auth_findings(auth, brand_judged=brand is not None, delivery=delivery)
     pressure = find_pressure(view.subject, view.body_text)
     if pressure:
+        # Alone, a push to act deserves a second look, except in list mail, where English
+        # words like "permanently" or "urgent" are technical talk (rule 5).
+        claimed = brand is not None and where != "from_domain"
+        context = (
+            claimed
+            or not delivery.via_list
+            or any(f.code in _PRESSURE_CONTEXT and f.severity >= Severity.CAUTION for f in findings)
+        )
         findings.append(
             Finding(
                 "pressure_phrases",
-                Severity.CAUTION,
+                Severity.CAUTION if context else Severity.INFO,
                 {"phrases": "\u3001".join(pressure[:6])},
                 tuple(pressure),
             )
@@ -392,7 +629,16 @@ def analyse(view: MessageView, auth: AuthSummary, *, offline: bool) -> Analysis:
     if brand is None:
         brand = next((f.brand for f in findings if f.brand), None)
     ranked = sorted(findings, key=lambda f: (-f.severity, _RANK.get(f.code, 50)))
-    return Analysis(decide(ranked), brand, tuple(ranked), auth, offline)
+    verdict = decide(ranked)
+    verified = verdict == "ok" and (
+        sender_verified(view, auth) or _arc_verified(view, auth, delivery)
+    )
+    full_advice = (
+        brand is not None
+        and any(f.code == UNVERIFIED for f in ranked)
+        and (bool(pressure) or any(link.host for link in view.links))
+    )
+    return Analysis(verdict, brand, tuple(ranked), auth, offline, verified, full_advice)
 
 
 def _escalate(f: Finding) -> Finding:

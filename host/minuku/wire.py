@@ -37,6 +37,9 @@ class CheckOptions(_Model):
     trusted_authserv_ids: list[Annotated[str, Field(max_length=255)]] = Field(
         default_factory=list, max_length=32
     )
+    trusted_arc_sealers: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, max_length=32
+    )
     nameservers: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list,
         max_length=8,

@@ -18,6 +18,9 @@ class SpfResult:
     ip: str | None = None
     helo: str | None = None
     mailfrom: str | None = None
+    # the receiving server's reverse-DNS name of the client; "unknown" when it wrote that it
+    # found none (Postfix "(unknown [ip])"), None when its Received does not say
+    rdns: str | None = None
     reason: str = ""  # why: the matched mechanism, the DNS error, why it was unchecked
     evidence: tuple[str, ...] = ()  # e.g. the Received header used, the SPF record
 
