@@ -1,15 +1,20 @@
 """DKIM verification of every signature in a message (RFC 6376, RFC 8301, RFC 8463), on dkimpy.
 
 ``verify_dkim(raw, *, resolver)`` checks each DKIM-Signature header field (not only the first)
-over the bytes exactly as given: dkimpy splits lines on CRLF or bare LF itself, so Thunderbird's
+over the bytes exactly as given: lines are split on CRLF or bare LF (as dkimpy does), so Thunderbird's
 LF-only ``getRaw`` bytes, CRLF and mixed endings all verify, and 8-bit / ISO-2022-JP bodies are
 hashed as bytes. Unsigned leading fields such as ``X-Mozilla-Status`` do not matter.
 
-We parse the signature, fetch and classify the key (through ``dkimdns.lookup_key`` and a cache
-of parsed key records) and check the body hash ourselves (each canonical body is computed once
-per message, however many signatures use it), then let dkimpy's ``verify_sig_process`` hash the
-header fields and do the cryptography. dkimpy's own ``verify()`` turns DNS and key problems
-into a bare ``False``; doing the lookup here keeps the reason (RFC 6376 §6.1.2, §3.9).
+We split the message, parse and check the tags, fetch and classify the key (through
+``dkimdns.lookup_key`` and a cache of parsed key records), check the body hash (each canonical
+body is computed once per message, however many signatures use it) and the header hash
+ourselves (``dkimcore``, linear in the size of the message); dkimpy supplies the
+canonicalization algorithms, key decoding and the RSA primitive. dkimpy's own ``verify()``
+turns DNS and key problems into a bare ``False``; doing the lookup here keeps the reason
+(RFC 6376 §6.1.2, §3.9). Where dkimpy is wrong we follow the RFC: a key's ``s=`` and a
+signature's ``q=`` are colon-separated lists (§3.6.1, §3.5), ``i=`` is decoded as
+dkim-quoted-printable (§2.11) before its domain is compared with ``d=`` and reported, and the
+key flag ``t=s`` is enforced (§3.6.1).
 
 Results per signature (RFC 8601 §2.7.1 words) and reason codes:
 
@@ -21,14 +26,20 @@ Results per signature (RFC 8601 §2.7.1 words) and reason codes:
   the past, RFC 6376 §3.5). A rsa-sha1 or expired signature that does not verify is reported
   with its real failure instead. rsa-sha1 and ``key_too_small`` always carry ``weak=True``.
 - ``permerror``: ``syntax`` (malformed tag list, missing or bad tags, ``h=`` without From,
-  RFC 6376 §5.4), ``unsupported`` (unknown ``a=``), ``no_key`` (NXDOMAIN or no TXT),
+  RFC 6376 §5.4), ``unsupported`` (unknown ``a=``, or a ``q=`` list without ``dns/txt``),
+  ``no_key`` (NXDOMAIN or no TXT),
   ``revoked_key`` (empty ``p=``, §3.6.1), ``bad_key_record`` (unparsable record, key type or
-  hash not matching ``a=``, a TLSRPT-only key).
+  hash not matching ``a=``, a key whose ``s=`` lists neither ``email`` nor ``*``),
+  ``strict_identity_mismatch`` (the key says ``t=s`` and the ``i=`` domain is a subdomain of
+  ``d=``; permerror, not fail: the key forbids the signature, the cryptography is not tried),
+  ``header_too_large`` (the header block is over 256 KB or 1000 fields, the signature field
+  over 8 KB, or ``h=`` over 256 entries: not verified, so that any input up to 32 MB is
+  checked in bounded time; an unverified signature vouches for nothing).
 - ``temperror``: ``dns_error`` (timeout, SERVFAIL, a failing resolver).
 - ``unchecked``: ``offline`` (``resolver=None`` or an offline resolver: no query is sent),
   ``dns_budget`` (the per-message DNS budget was spent before this key) or
   ``too_many_signatures`` (beyond ``MAX_SIGNATURES``: hostile mail must not buy unlimited DNS
-  queries).
+  queries; never verified, whatever it says, and its evidence says so).
 
 ``l=`` is reported as ``body_length_limit``; ``unsigned_body_after_limit`` is set when the
 canonicalized body has non-blank content past the signed length (RFC 6376 §8.2), also offline.
@@ -37,9 +48,10 @@ Overall ``DkimResult.result``: ``none`` when unsigned; ``pass`` if any signature
 otherwise the first present of ``temperror`` (a retry may still pass, so it must not read as a
 failure), ``fail``, ``policy``, ``permerror``, ``unchecked``.
 
-Deviations: ``t=`` in the future is left to dkimpy (10 h slop, then ``syntax``); ``x=`` is checked
-without slop; a message dkimpy cannot split into header fields gives ``permerror``/``syntax`` for
-every signature a tolerant scan finds.
+Deviations: ``t=`` in the future is allowed 10 h of slop (as dkimpy), then ``syntax``; ``x=`` is
+checked without slop; a message that cannot be split into header fields gives
+``permerror``/``syntax`` for every signature a tolerant scan finds (``header_too_large`` when
+the header is over the caps).
 """
 
 from __future__ import annotations
