@@ -223,7 +223,7 @@ def phish_corpus(n: int, seed: int = 7) -> tuple[list[tuple[str, bytes]], dict[s
             f"{text}\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
             "Content-Transfer-Encoding: 8bit\r\n\r\n"
             f"{html}\r\n--{boundary}--\r\n"
-        ).encode("utf-8")
+        ).encode()
         out.append((f"phish/{bid}/{style}/{host}", msg))
     return out, dict(fixture)
 
