@@ -1,23 +1,18 @@
 """The adapter between Minuku's one DNS seam (``minuku.dns.Resolver``) and dkimpy.
 
-dkimpy looks keys up through ``dnsfunc(name: bytes, timeout=...) -> bytes | None`` (RFC 6376
-§3.6.2: the TXT record at ``selector._domainkey.domain``). ``KeyLookup`` is that function over
-a ``Resolver``; it also keeps what happened (queries sent, temporary failures), because dkimpy
-swallows ``DnsTimeoutError`` into a plain ``False`` and the caller must still be able to say
-``temperror`` rather than ``fail``. ``lookup_key`` is the same lookup with its outcome
-classified (found / no key / DNS error / bad name) for callers that fetch the key themselves.
+Keys are TXT records at ``selector._domainkey.domain`` (RFC 6376 §3.6.2). ``lookup_key``
+fetches one through a ``Resolver`` and classifies the outcome (found / no key / DNS error /
+bad name), so the caller can say ``temperror`` rather than ``fail``; the DKIM and ARC
+verifiers fetch keys themselves with it.
 
 Deviation: when a name holds several TXT records, RFC 6376 §3.6.2.2 leaves the result undefined;
-we hand every record to the caller (``lookup_key``) and dkimpy the first one (``KeyLookup``),
-as dkimpy's own dnspython plug-in does.
+we hand every record to the caller, which uses the first one that parses.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-
-import dkim
+from dataclasses import dataclass
 
 from ..dns import NXDomain, Resolver
 from ..errors import DnsBudgetExceeded, DnsOffline, DnsTempError
@@ -78,36 +73,3 @@ def lookup_key(resolver: Resolver, name: str) -> KeyAnswer:
     if not records:
         return KeyAnswer(name, "no_key", error="no TXT record")
     return KeyAnswer(name, "found", tuple(records))
-
-
-@dataclass
-class KeyLookup:
-    """A dkimpy ``dnsfunc`` over a ``Resolver`` that remembers what went wrong."""
-
-    resolver: Resolver
-    answers: list[KeyAnswer] = field(default_factory=list)
-
-    @property
-    def temp_errors(self) -> list[KeyAnswer]:
-        return [a for a in self.answers if a.status == "dns_error"]
-
-    @property
-    def not_sent(self) -> list[KeyAnswer]:
-        """Lookups refused before any query (offline, budget spent)."""
-        return [a for a in self.answers if a.status in ("offline", "budget")]
-
-    def __call__(self, name: bytes, timeout: float = 5) -> bytes | None:
-        # dkimpy passes the name as bytes with a trailing dot; ``timeout`` is the resolver's
-        # business (it has its own per-query timeout and per-message budget).
-        try:
-            text = name.decode("ascii")
-        except UnicodeDecodeError:
-            self.answers.append(KeyAnswer(repr(name), "bad_name", error="non-ASCII name"))
-            return None
-        answer = lookup_key(self.resolver, text)
-        self.answers.append(answer)
-        if answer.status in ("dns_error", "offline", "budget"):
-            raise dkim.DnsTimeoutError(f"TXT {answer.name}: {answer.error}")
-        if answer.status != "found":
-            return None
-        return answer.records[0].encode("utf-8")
