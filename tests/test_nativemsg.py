@@ -59,8 +59,16 @@ def test_hello_ping_check_in_one_process() -> None:
     )
     frames, rc = run_host(stdin)
     assert rc == 0
-    assert [f["type"] for f in frames] == ["hello", "pong", "result", "pong"]
-    assert [f["id"] for f in frames] == ["h1", "p1", "c1", "p2"]
+    # Checks run beside the reader, so p2's pong may overtake c1's result: match by id.
+    by_id = {f["id"]: f for f in frames}
+    assert len(frames) == 4
+    assert {i: f["type"] for i, f in by_id.items()} == {
+        "h1": "hello",
+        "p1": "pong",
+        "c1": "result",
+        "p2": "pong",
+    }
+    frames = [by_id[i] for i in ("h1", "p1", "c1", "p2")]
     hello = frames[0]
     assert (
         hello["compatible"] is True
@@ -126,10 +134,12 @@ def test_bad_frames_get_error_and_loop_goes_on(body: bytes, code: str) -> None:
         frame(body) + frame({"type": "ping", "protocol_version": 1, "id": "after"})
     )
     assert rc == 0
-    assert frames[0]["type"] == "error"
-    assert frames[0]["code"] == code
-    assert frames[0]["message"]
-    assert frames[1] == {"type": "pong", "protocol_version": 1, "id": "after"}
+    assert len(frames) == 2
+    # A bad check is answered by the check thread, possibly after the pong: match by type.
+    error = next(f for f in frames if f["type"] == "error")
+    assert error["code"] == code
+    assert error["message"]
+    assert {"type": "pong", "protocol_version": 1, "id": "after"} in frames
 
 
 def test_error_keeps_the_request_id_when_it_can() -> None:

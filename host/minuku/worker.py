@@ -1,0 +1,327 @@
+"""The check worker: every check runs in a child process that is killed when it runs too long.
+
+A crafted 1–3 MB message can keep a parser busy for tens of seconds, and Python cannot stop a
+thread, so the host runs checks in one long-lived child process and watches it from the host:
+
+- **Deadline.** A check may use ``cpu_budget_s`` seconds of CPU (default 2 s: parsing,
+  look-alikes, DKIM hashing). Waiting on DNS costs no CPU and has its own budget
+  (``CheckOptions.dns_budget_s``, enforced inside the check), so the wall-clock deadline is
+  ``cpu_budget_s + dns_budget_s + grace`` for an online check and ``cpu_budget_s + grace``
+  offline, with grace = max(1 s, ``cpu_budget_s``) — by default 6.5 s online, 4 s offline. On Linux the child's CPU time is read from ``/proc`` and the check is stopped as
+  soon as it is spent; elsewhere the wall-clock deadline alone applies. Either way a check ends
+  well inside the add-on's 20 s.
+- **Cut short, not failed.** The child first computes the headers-only verdict
+  (``quickcheck``) and sends it; when the full check is then killed, the host answers a normal
+  result built from it plus a ``check_deadline`` reason (``unknown`` unless the headers alone
+  showed a look-alike sender).
+- **One process, many checks.** The child keeps its resolver (and so its DNS cache), the
+  parsed catalogue and the PSL across checks. A killed or crashed child is replaced at once, in
+  the background, so the next check finds a warm one.
+- **Start-up.** Nothing here runs before the host needs it: the child is started by the check
+  thread (``start()``), never on the path of the first ``pong``. Linux forks (a few ms, and the
+  child warms its imports in parallel); macOS and Windows spawn.
+- **The channel is the host's alone.** The child points its stdin and stdout at the null device
+  at once, so nothing it prints, and no copy of the pipe it holds, can touch Thunderbird's
+  channel or keep it open.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .check import CheckOptions
+from .findings import Finding
+from .wire import BannerPayload
+
+log = logging.getLogger("minuku")
+
+DEFAULT_CPU_BUDGET_S = 2.0
+# Wall-clock slack over the CPU budget: pickling a 32 MB message, a busy machine that gives the
+# child less than a whole core. Where CPU time can be read it, not the wall clock, stops a
+# runaway parse; this only bounds a child that is stuck without computing.
+MIN_GRACE_S = 1.0
+READY_TIMEOUT_S = 60.0  # a spawned child imports everything before it says ready
+_POLL_S = 0.05
+_MAX_RESOLVERS = 4  # distinct nameserver settings kept (each with its own cache)
+
+# (raw, resolver or None, options) -> payload; runs in the child.
+CheckFn = Callable[[bytes, Any, CheckOptions], BannerPayload]
+ResolverFactory = Callable[[], Any]
+
+
+def run_check(raw: bytes, resolver: Any, options: CheckOptions) -> BannerPayload:
+    """The default check the child runs: the pure core."""
+    from .check import check
+
+    return check(raw, resolver=resolver, options=options)
+
+
+@dataclass(frozen=True)
+class Job:
+    raw: bytes
+    options: CheckOptions
+    nameservers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check gave: a payload, or why there is none and what the headers showed."""
+
+    payload: BannerPayload | None
+    stopped: str | None = None  # quickcheck.DEADLINE or quickcheck.CRASHED
+    headers: tuple[Finding, ...] = ()
+    seconds: float = 0.0
+
+
+def _child_main(
+    conn: Connection,
+    target: CheckFn,
+    resolver_factory: ResolverFactory | None,
+    host_pid: int,
+    forked: bool,
+) -> None:
+    _detach_from_channel(conn.fileno() if forked else None)
+    try:
+        _warm_up()
+    except Exception:  # noqa: BLE001 - a failed warm-up shows again, and is reported, per check
+        log.exception("worker warm-up failed")
+    conn.send(("ready",))
+    resolvers: dict[tuple[str, ...], Any] = {}
+    while True:
+        try:
+            # A forked child holds a copy of the host's end of the pipe too, so the host's death
+            # does not always show as EOF here: notice it by the parent changing.
+            while not conn.poll(1.0):
+                if os.getppid() != host_pid:
+                    return
+            job: Job = conn.recv()
+        except (EOFError, OSError):  # the host has gone: so do we
+            return
+        from .quickcheck import header_findings
+
+        try:
+            found = header_findings(job.raw)
+        except Exception:  # noqa: BLE001 - the full check reports what went wrong
+            found = ()
+        conn.send(("headers", found))
+        resolver = None
+        if not job.options.offline:
+            resolver = _resolver_for(resolvers, job.nameservers, resolver_factory)
+        try:
+            payload = target(job.raw, resolver, job.options)
+        except Exception as exc:  # noqa: BLE001 - check() already turns failures into unknown
+            log.exception("check failed in worker")
+            conn.send(("error", f"{type(exc).__name__}"))
+            continue
+        conn.send(("done", payload))
+
+
+def _resolver_for(
+    resolvers: dict[tuple[str, ...], Any],
+    nameservers: tuple[str, ...],
+    factory: ResolverFactory | None,
+) -> Any:
+    if nameservers in resolvers:
+        return resolvers[nameservers]
+    if factory is not None and not nameservers:
+        res = factory()
+    elif nameservers:
+        from .dns import DnspythonResolver
+
+        res = DnspythonResolver(nameservers=list(nameservers))
+    else:
+        from .check import default_resolver
+
+        res = default_resolver()
+    if len(resolvers) >= _MAX_RESOLVERS:
+        resolvers.pop(next(iter(resolvers)))
+    resolvers[nameservers] = res
+    return res
+
+
+def _detach_from_channel(keep_fd: int | None) -> None:
+    """Let go of the host's channel: stdin/stdout become the null device, and a forked child
+    closes every other descriptor it inherited (pipes of the host, of earlier children, of a
+    test), so it never keeps a pipe open that its owner waits to see closed."""
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+    if keep_fd is not None:
+        os.closerange(3, keep_fd)
+        os.closerange(keep_fd + 1, _max_fd())
+    sys.stdout = sys.stderr
+
+
+def _max_fd() -> int:
+    try:
+        return min(int(os.sysconf("SC_OPEN_MAX")), 1 << 20)
+    except (OSError, ValueError, AttributeError):
+        return 4096
+
+
+def _warm_up() -> None:
+    """Load what every check needs once, before the first one (catalogue, PSL, parsers)."""
+    from . import banner, check, claims, links, message, verdict  # noqa: F401
+    from .lookalike import check_domain
+
+    check_domain("example.com")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a live process (Linux ``/proc``), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _default_start_method() -> str:
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+class CheckWorker:
+    """Runs checks one at a time in a child process, under a deadline (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        cpu_budget_s: float = DEFAULT_CPU_BUDGET_S,
+        target: CheckFn = run_check,
+        resolver_factory: ResolverFactory | None = None,
+        start_method: str | None = None,
+    ) -> None:
+        self.cpu_budget_s = cpu_budget_s
+        self._target = target
+        self._resolver_factory = resolver_factory
+        self._method = start_method or _default_start_method()
+        self._ctx: Any = multiprocessing.get_context(self._method)
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._lock = threading.Lock()  # one check at a time; start() may race with run()
+        self.started = 0  # children started so far (tests: a killed child is replaced)
+
+    def deadline_s(self, options: CheckOptions) -> float:
+        dns = 0.0 if options.offline else options.dns_budget_s
+        return self.cpu_budget_s + dns + max(MIN_GRACE_S, self.cpu_budget_s)
+
+    def start(self) -> None:
+        """Start a child now unless one is running (cheap to call often)."""
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self._discard()
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=_child_main,
+            args=(child, self._target, self._resolver_factory, os.getpid(), self._method == "fork"),
+            name="minuku-check",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        self._proc, self._conn, self._ready = proc, parent, False
+        self.started += 1
+
+    def _wait_ready(self) -> bool:
+        assert self._conn is not None
+        end = time.monotonic() + READY_TIMEOUT_S
+        while not self._ready:
+            left = end - time.monotonic()
+            if left <= 0 or not self._conn.poll(min(left, _POLL_S)):
+                if left <= 0 or not self._proc.is_alive():
+                    return False
+                continue
+            msg = self._conn.recv()
+            self._ready = msg[0] == "ready"
+        return True
+
+    def run(self, job: Job) -> Outcome:
+        """Run one check; a check past its deadline is killed and the child replaced."""
+        with self._lock:
+            return self._run(job)
+
+    def _run(self, job: Job) -> Outcome:
+        from .quickcheck import CRASHED, DEADLINE
+
+        began = time.monotonic()
+        try:
+            self._ensure_started()
+            if not self._wait_ready():
+                self._discard()
+                return Outcome(None, CRASHED, (), time.monotonic() - began)
+            assert self._conn is not None
+            pid = self._proc.pid
+            cpu0 = cpu_seconds(pid)
+            began = time.monotonic()
+            self._conn.send(job)
+        except (OSError, EOFError):
+            self._discard()
+            return Outcome(None, CRASHED, (), time.monotonic() - began)
+        wall_end = began + self.deadline_s(job.options)
+        headers: tuple[Finding, ...] = ()
+        while True:
+            now = time.monotonic()
+            try:
+                has = self._conn.poll(max(0.0, min(_POLL_S, wall_end - now)))
+                msg = self._conn.recv() if has else None
+            except (OSError, EOFError):
+                self._discard()
+                return Outcome(None, CRASHED, headers, time.monotonic() - began)
+            if msg is not None:
+                if msg[0] == "headers":
+                    headers = msg[1]
+                    continue
+                if msg[0] == "done":
+                    return Outcome(msg[1], None, headers, time.monotonic() - began)
+                return Outcome(None, CRASHED, headers, time.monotonic() - began)
+            cpu = cpu_seconds(pid) if cpu0 is not None else None
+            spent_cpu = cpu is not None and cpu0 is not None and cpu - cpu0 > self.cpu_budget_s
+            if spent_cpu or time.monotonic() >= wall_end:
+                self._discard()
+                self._restart_in_background()
+                return Outcome(None, DEADLINE, headers, time.monotonic() - began)
+            if not self._proc.is_alive():
+                self._discard()
+                self._restart_in_background()
+                return Outcome(None, CRASHED, headers, time.monotonic() - began)
+
+    def _restart_in_background(self) -> None:
+        try:
+            self._ensure_started()
+        except Exception:  # noqa: BLE001 - the next check tries again
+            log.exception("could not restart the check worker")
+
+    def _discard(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc, self._conn, self._ready = None, None, False
+        if conn is not None:
+            conn.close()
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(2)
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
