@@ -1,6 +1,9 @@
 // Message-display script: draws the Minuku banner above the message. A dumb renderer: it asks
 // the background which message its document shows, then for that message's verdict, and only
-// ever draws an answer naming that same message (lib/banner-dom.js builds the DOM).
+// ever draws an answer naming that same message (lib/banner-dom.js builds and mounts the DOM).
+//
+// It never looks its banner up by id or selector: the mail's HTML can hold its own element
+// with any id (`<div id="minuku-banner">`), so the one mounted banner is kept by reference.
 "use strict";
 
 (function () {
@@ -9,22 +12,29 @@
   globalThis.__minukuBannerLoaded = true;
 
   let myMessageId = null;
+  let mounted = null; // {host, spacer, unmount} of the banner drawn in this document
+
+  function clear() {
+    if (mounted) mounted.unmount();
+    mounted = null;
+  }
 
   function render(answer) {
-    const old = document.getElementById("minuku-banner");
-    if (old) old.remove();
+    clear();
     if (!answer || !answer.payload || answer.messageId !== myMessageId) return;
-    const host = globalThis.MinukuBannerDom.buildBanner(document, answer.payload, {
+    const dom = globalThis.MinukuBannerDom;
+    const host = dom.buildBanner(document, answer.payload, {
       strings: answer.strings,
-      hideOk: answer.hideOk === true,
+      display: answer.display,
       onDismiss: () => {
+        clear();
         api.runtime.sendMessage({ type: "minuku:dismiss", messageId: myMessageId }).catch(() => {});
       },
       onOpenUrl: (url) => {
         api.runtime.sendMessage({ type: "minuku:openUrl", url }).catch(() => {});
       },
     });
-    if (host && document.body) document.body.prepend(host);
+    if (host && document.documentElement) mounted = dom.mountBanner(document, host);
   }
 
   api.runtime.onMessage.addListener((msg) => {
@@ -39,6 +49,7 @@
     if (!who || typeof who.messageId !== "number") return;
     myMessageId = who.messageId;
     const answer = await api.runtime.sendMessage({ type: "minuku:getBanner", messageId: myMessageId });
-    if (answer && answer.payload && !document.getElementById("minuku-banner")) render(answer);
+    // A push may have drawn the banner meanwhile; the first answer does not replace it.
+    if (answer && answer.payload && !mounted) render(answer);
   })().catch((e) => console.warn("minuku banner:", e));
 })();

@@ -1,30 +1,102 @@
 // Options page: everything lives in storage.local (see lib/options.js) and is saved on change.
-import { normalizeOptions, parseAuthservIds } from "./lib/options.js";
+// The per-account authserv-id learning (lib/authserv.js) is shown with a "forget" button.
+import { normalizeLearning, progress } from "./lib/authserv.js";
+import { LEARNING_KEY } from "./lib/controller.js";
+import { normalizeOptions, parseAuthservIds, parseNameservers } from "./lib/options.js";
 import { applyI18n } from "./lib/pages.js";
 
 applyI18n(document);
 const $ = (id) => document.getElementById(id);
+const msg = (key, subs) => browser.i18n.getMessage(key, subs);
 
 async function load() {
   const o = normalizeOptions(await browser.storage.local.get(null));
   $("autoCheck").checked = o.autoCheck;
-  $("hideOk").checked = o.hideOk;
+  $("showOk").checked = o.showOk;
   $("offline").checked = o.offline;
   $("language").value = o.language;
   $("trustedAuthservIds").value = o.trustedAuthservIds.join("\n");
+  $("nameservers").value = o.nameservers.join("\n");
+}
+
+function showNameserverErrors({ invalid, tooMany }) {
+  const lines = [];
+  if (invalid.length) lines.push(msg("optNameserversInvalid", [invalid.join(", ")]));
+  if (tooMany) lines.push(msg("optNameserversTooMany"));
+  const box = $("nameserversError");
+  box.textContent = lines.join(" ");
+  box.hidden = lines.length === 0;
 }
 
 async function save() {
   const ids = parseAuthservIds($("trustedAuthservIds").value);
+  const ns = parseNameservers($("nameservers").value);
+  showNameserverErrors(ns);
   await browser.storage.local.set({
     autoCheck: $("autoCheck").checked,
-    hideOk: $("hideOk").checked,
+    showOk: $("showOk").checked,
     offline: $("offline").checked,
     language: $("language").value,
     trustedAuthservIds: ids,
+    nameservers: ns.servers,
   });
-  $("saved").textContent = browser.i18n.getMessage("optSaved");
+  $("saved").textContent = msg("optSaved");
+}
+
+async function accountNames() {
+  const names = new Map();
+  try {
+    for (const a of await browser.accounts.list(false)) names.set(a.id, a.name);
+  } catch {
+    // no account access: ids only
+  }
+  return names;
+}
+
+async function forget(accountId) {
+  const stored = await browser.storage.local.get(LEARNING_KEY);
+  const all = normalizeLearning(stored?.[LEARNING_KEY]);
+  delete all[accountId];
+  await browser.storage.local.set({ [LEARNING_KEY]: all });
+  await renderLearning();
+}
+
+async function renderLearning() {
+  const list = $("learnedAccounts");
+  const stored = await browser.storage.local.get(LEARNING_KEY);
+  const all = normalizeLearning(stored?.[LEARNING_KEY]);
+  const names = await accountNames();
+  list.replaceChildren();
+  const ids = Object.keys(all);
+  if (ids.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = msg("optLearnedNone");
+    list.append(li);
+    return;
+  }
+  for (const accountId of ids) {
+    const p = progress(all[accountId]);
+    const li = document.createElement("li");
+    li.setAttribute("class", "account");
+    const name = document.createElement("strong");
+    name.textContent = names.get(accountId) ?? msg("optAccountUnknown", [accountId]);
+    const state = document.createElement("span");
+    state.setAttribute("class", "learned");
+    if (p.learned) state.textContent = msg("optLearnedId", [p.learned]);
+    else if (p.candidate) state.textContent = msg("optLearningProgress", [p.candidate, String(p.messages), String(p.domains)]);
+    else state.textContent = msg("optLearningNothing");
+    const button = document.createElement("button");
+    button.setAttribute("type", "button");
+    button.textContent = msg("optForget");
+    button.addEventListener("click", () => forget(accountId).catch((e) => console.warn("minuku:", e)));
+    li.append(name, document.createTextNode(" "), state, document.createTextNode(" "), button);
+    list.append(li);
+  }
 }
 
 $("options").addEventListener("change", () => save().catch((e) => console.warn("minuku:", e)));
 load().catch((e) => console.warn("minuku:", e));
+renderLearning().catch((e) => console.warn("minuku:", e));
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && LEARNING_KEY in changes) renderLearning().catch(() => {});
+});

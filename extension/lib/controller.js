@@ -7,10 +7,12 @@
 // that the tab still shows the message before answering or pushing, and the banner script
 // ignores pushes for any other message id.
 
+import { learnedIds, normalizeLearning, observe, senderDomain } from "./authserv.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { HostError } from "./hostclient.js";
 import { bannerStrings, createTranslator, resolveLocale } from "./i18n.js";
+import { decideDisplay } from "./display.js";
 import { kindForError, localPayload } from "./local-payloads.js";
 import { normalizeOptions, toWireOptions } from "./options.js";
 import { safeUrl, validatePayload } from "./payload.js";
@@ -20,6 +22,8 @@ export const SCRIPT_ID = "minuku-banner";
 // Same cap as the host (wire.MAX_MESSAGE_BYTES): bigger messages are not sent at all.
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_REPORT_MESSAGES = 50;
+// storage.local key of the per-account authserv-id learning state (authserv.js).
+export const LEARNING_KEY = "authservLearning";
 
 function messagesOf(list) {
   if (!list) return [];
@@ -43,8 +47,10 @@ export function createController({ browser, client, locales, addonVersion = "", 
   };
   const inflight = new Map(); // cache key -> Promise<payload>
   const dismissed = new LruCache(256); // message id -> true
+  let learningWrites = Promise.resolve(); // storage writes of the learning state, one at a time
 
-  async function getOptions() {
+  /** @param {string|null} [accountId] the account whose learned authserv-id is trusted too */
+  async function getOptions(accountId = null) {
     let stored = {};
     try {
       stored = await browser.storage.local.get(null);
@@ -53,7 +59,40 @@ export function createController({ browser, client, locales, addonVersion = "", 
     }
     const opts = normalizeOptions(stored);
     const locale = resolveLocale(opts.language, browser.i18n?.getUILanguage?.() ?? "en");
-    return { opts, locale, wire: toWireOptions(opts, locale) };
+    const learning = normalizeLearning(stored[LEARNING_KEY]);
+    const learned = accountId && Object.hasOwn(learning, accountId) ? learnedIds(learning[accountId]) : [];
+    return { opts, locale, wire: toWireOptions(opts, locale, learned) };
+  }
+
+  /** The account and sender domain of a message (null account: unknown, nothing learned). */
+  async function messageInfo(messageId) {
+    try {
+      const h = await browser.messages.get(messageId);
+      const accountId = typeof h?.folder?.accountId === "string" ? h.folder.accountId : null;
+      return { accountId, domain: senderDomain(h?.author) };
+    } catch {
+      return { accountId: null, domain: "" };
+    }
+  }
+
+  /** Record the host's receiving_authserv_id for the message's account (authserv.js). */
+  function learn(accountId, messageId, domain, payload) {
+    if (!accountId) return learningWrites;
+    learningWrites = learningWrites
+      .then(async () => {
+        const stored = await browser.storage.local.get(LEARNING_KEY);
+        const all = normalizeLearning(stored?.[LEARNING_KEY]);
+        const { state, event } = observe(
+          all[accountId],
+          { id: payload.receiving_authserv_id, domain, messageId },
+          Date.now(),
+        );
+        all[accountId] = state;
+        await browser.storage.local.set({ [LEARNING_KEY]: all });
+        if (event) log.info?.(`minuku: authserv-id ${event} for account ${accountId}`);
+      })
+      .catch((e) => log.warn?.("minuku: could not store the learned authserv-id", e));
+    return learningWrites;
   }
 
   function stringsFor(locale) {
@@ -81,17 +120,31 @@ export function createController({ browser, client, locales, addonVersion = "", 
    * @returns {Promise<{payload: object, cached: boolean}>}
    */
   async function checkMessage(messageId, { force = false } = {}) {
-    const { locale, wire } = await getOptions();
+    const info = await messageInfo(messageId);
+    const { locale, wire } = await getOptions(info.accountId);
     const key = `${messageId}\n${JSON.stringify(wire)}`;
     const hit = cache.get(key);
     if (hit) return { payload: hit, cached: true };
     if (!inflight.has(key)) {
-      const p = runCheck(messageId, wire, locale, force).finally(() => inflight.delete(key));
+      const p = runCheck(messageId, wire, locale, force)
+        .then(async (entry) => {
+          // Only the host's own answers teach anything (never the add-on's error banners).
+          if (entry.cacheable) await learn(info.accountId, messageId, info.domain, entry.payload);
+          return entry;
+        })
+        .finally(() => inflight.delete(key));
       inflight.set(key, p);
     }
     const entry = await inflight.get(key);
     if (entry.cacheable) cache.set(key, entry.payload);
     return { payload: entry.payload, cached: false };
+  }
+
+  /** The cached verdict for a message under the current options, if any. */
+  async function cachedPayload(messageId) {
+    const info = await messageInfo(messageId);
+    const { wire } = await getOptions(info.accountId);
+    return cache.get(`${messageId}\n${JSON.stringify(wire)}`) ?? null;
   }
 
   async function runCheck(messageId, wire, locale, force) {
@@ -123,14 +176,15 @@ export function createController({ browser, client, locales, addonVersion = "", 
     }
   }
 
-  function answer(messageId, payload, hideOk) {
-    return { messageId, payload, strings: stringsFor(payload.locale), hideOk };
+  /** @param {{showOk?: boolean, explicit?: boolean}} show what display.js needs */
+  function answer(messageId, payload, show) {
+    return { messageId, payload, strings: stringsFor(payload.locale), display: decideDisplay(payload, show) };
   }
 
   async function pushToTab(tabId, messageId, payload) {
     if (!(await isDisplayed(tabId, messageId))) return false;
     try {
-      await browser.tabs.sendMessage(tabId, { type: "minuku:show", ...answer(messageId, payload, false) });
+      await browser.tabs.sendMessage(tabId, { type: "minuku:show", ...answer(messageId, payload, { explicit: true }) });
       return true;
     } catch {
       return false; // no banner script in that tab (yet)
@@ -165,16 +219,16 @@ export function createController({ browser, client, locales, addonVersion = "", 
       const messageId = msg.messageId;
       if (tabId === undefined || typeof messageId !== "number") return { messageId, payload: null };
       if (dismissed.has(messageId)) return { messageId, payload: null, dismissed: true };
-      const { opts, wire } = await getOptions();
+      const { opts } = await getOptions();
       let payload = null;
       if (opts.autoCheck) {
         payload = (await checkMessage(messageId)).payload;
       } else {
-        payload = cache.get(`${messageId}\n${JSON.stringify(wire)}`) ?? null;
+        payload = await cachedPayload(messageId);
       }
       if (!(await isDisplayed(tabId, messageId))) return { messageId, payload: null, stale: true };
       if (!payload) return { messageId, payload: null };
-      return answer(messageId, payload, opts.hideOk);
+      return answer(messageId, payload, { showOk: opts.showOk });
     },
 
     async "minuku:dismiss"(msg) {
@@ -201,7 +255,7 @@ export function createController({ browser, client, locales, addonVersion = "", 
       dismissed.delete(messageId);
       const { payload } = await checkMessage(messageId, { force: true });
       await pushToTab(tabId, messageId, payload);
-      return { ...answer(messageId, payload, false), header: await headerOf(messageId) };
+      return { ...answer(messageId, payload, { explicit: true }), header: await headerOf(messageId) };
     },
 
     // Report page (from the message list's context menu): several messages, one by one.
@@ -212,7 +266,7 @@ export function createController({ browser, client, locales, addonVersion = "", 
       const out = [];
       for (const messageId of ids) {
         const { payload } = await checkMessage(messageId, { force: true });
-        out.push({ ...answer(messageId, payload, false), header: await headerOf(messageId) });
+        out.push({ ...answer(messageId, payload, { explicit: true }), header: await headerOf(messageId) });
       }
       const { locale } = await getOptions();
       return { results: out, strings: stringsFor(locale), locale };
@@ -222,6 +276,8 @@ export function createController({ browser, client, locales, addonVersion = "", 
   return {
     checkMessage,
     getOptions,
+    /** Resolves when every pending write of the learning state is done (tests). */
+    learningSettled: () => learningWrites,
     stringsFor,
     translators,
     cache,

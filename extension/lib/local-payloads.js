@@ -74,6 +74,9 @@ export function localPayload(kind, { t, locale, offline = false, detail = "", ho
     locale,
     host_version: hostVersion,
     offline,
+    verified: false,
+    dns_status: offline ? "offline" : "ok",
+    receiving_authserv_id: null,
     origin: "addon",
   };
 }

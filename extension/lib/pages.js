@@ -33,6 +33,7 @@ export function renderReport(doc, container, entry, { onOpenUrl, withHeader = fa
   }
   const report = globalThis.MinukuBannerDom.buildReport(doc, entry.payload, {
     strings: entry.strings,
+    display: entry.display,
     onOpenUrl,
   });
   if (report) item.append(report);

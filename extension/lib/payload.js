@@ -6,6 +6,7 @@ export const VERDICTS = ["danger", "warning", "caution", "ok", "unknown"];
 export const SEVERITIES = ["danger", "warning", "caution", "info"];
 export const AUTH_METHODS = ["spf", "dkim", "dmarc", "arc"];
 export const LOCALES = ["ja", "en"];
+export const DNS_STATUSES = ["ok", "offline", "failing", "lying"];
 
 // Long enough for any real text; short enough that a hostile host cannot flood the pane.
 const MAX_TEXT = 4000;
@@ -90,6 +91,13 @@ export function validatePayload(raw) {
       locale: oneOf(p.locale, LOCALES, "locale"),
       host_version: typeof p.host_version === "string" ? str(p.host_version, "host_version") : "",
       offline: p.offline === true,
+      // Absent (an older host): not verified. Only a literal true verifies anything.
+      verified: p.verified === true,
+      dns_status: p.dns_status === undefined ? "ok" : oneOf(p.dns_status, DNS_STATUSES, "dns_status"),
+      receiving_authserv_id:
+        p.receiving_authserv_id === undefined || p.receiving_authserv_id === null
+          ? null
+          : str(p.receiving_authserv_id, "receiving_authserv_id").slice(0, 255),
       origin: p.origin === "addon" ? "addon" : "host",
     };
     return { ok: true, payload };

@@ -122,22 +122,55 @@ const about = a3.messageBrowser.contentWindow;
 const mp = about.getMessagePaneBrowser();
 """
 
+# Our banner, found the way a mail cannot fake it: an open popover (the mail cannot open one
+# without a click, and the add-on cancels those) that is a child of <html>, read through
+# openOrClosedShadowRoot (chrome-only) since its shadow root is closed. Never by id: the mail
+# can hold its own element with id="minuku-banner".
+JS_FIND_BANNER = """
+const findBanner = (doc) => {
+  const root = doc.documentElement;
+  if (!root) return null;
+  for (const e of root.children) {
+    if (e.localName == "div" && e.classList.contains("minuku-host") && e.matches(":popover-open")) return e;
+  }
+  return null;
+};
+"""
+
 JS_BANNER = (
     JS_PANE
+    + JS_FIND_BANNER
     + """
 const [subject] = arguments;
 const doc = mp.contentDocument;
+const win = mp.contentWindow;
 if (!doc || doc.readyState != "complete") return null;
 const shown = about.gMessage?.mime2DecodedSubject ?? "";
 if (!shown.includes(subject)) return null;
-const host = doc.getElementById("minuku-banner");
+const host = findBanner(doc);
 if (!host) return { present: false, shown };
-const root = host.shadowRoot;
+const root = host.openOrClosedShadowRoot;
 const section = root?.querySelector("section");
+const r = host.getBoundingClientRect();
+const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+const atCentre = doc.elementFromPoint(cx, cy);
+// What is really painted: one pixel of the banner's own background (inside its left border,
+// above its bottom padding), read back from the rendered document.
+let pixel = null;
+try {
+  const canvas = about.document.createElementNS("http://www.w3.org/1999/xhtml", "canvas");
+  canvas.width = 1; canvas.height = 1;
+  const ctx = canvas.getContext("2d");
+  const sr = section.getBoundingClientRect();
+  ctx.drawWindow(win, sr.left + 10, sr.bottom - 4, 1, 1, "rgb(255,255,255)");
+  pixel = [...ctx.getImageData(0, 0, 1, 1).data].slice(0, 3);
+} catch (e) { pixel = String(e); }
+const sr2 = section ? section.getBoundingClientRect() : null;
 return {
   present: true,
   shown,
   verdict: host.getAttribute("data-verdict"),
+  tone: host.getAttribute("data-tone"),
   origin: host.getAttribute("data-origin"),
   role: section?.getAttribute("role"),
   lang: section?.getAttribute("lang"),
@@ -147,8 +180,33 @@ return {
   imgInBanner: root ? root.querySelectorAll("img").length : -1,
   elementsInBanner: root ? [...new Set([...root.querySelectorAll("*")].map((e) => e.localName))].sort() : [],
   hostileImgInDocument: doc.querySelectorAll("img[src='x'], img[onerror]").length,
-  firstChildIsBanner: doc.body?.firstElementChild === host,
+  rect: { top: r.top, left: r.left, width: r.width, height: r.height },
+  sectionRect: sr2 ? { top: sr2.top, left: sr2.left, width: sr2.width, height: sr2.height } : null,
+  viewport: { width: win.innerWidth, height: win.innerHeight },
+  centreIsBanner: atCentre === host,
+  centreElement: atCentre ? atCentre.localName + (atCentre.id ? "#" + atCentre.id : "") : null,
+  pixel,
+  topLayer: host.matches(":popover-open"),
+  spacerHeight: doc.body?.querySelector(":scope > .minuku-spacer")?.getBoundingClientRect().height ?? null,
 };
+"""
+)
+
+JS_CLICK_IN_MAIL = (
+    JS_PANE
+    + """
+const el = mp.contentDocument.getElementById(arguments[0]);
+if (!el) return false;
+el.click();
+return true;
+"""
+)
+
+JS_MAIL_POPOVER_OPEN = (
+    JS_PANE
+    + """
+const el = mp.contentDocument.getElementById(arguments[0]);
+return el ? el.matches(":popover-open") : null;
 """
 )
 
@@ -164,8 +222,9 @@ return true;
 
 JS_TOGGLE_DETAILS = (
     JS_PANE
+    + JS_FIND_BANNER
     + """
-const root = mp.contentDocument.getElementById("minuku-banner")?.shadowRoot;
+const root = findBanner(mp.contentDocument)?.openOrClosedShadowRoot;
 const toggle = root?.querySelector("button.toggle");
 if (!toggle) return null;
 toggle.click();
@@ -237,6 +296,15 @@ class Thunderbird:
         expanded: str | None = self.run(JS_TOGGLE_DETAILS)
         return expanded
 
+    def click_in_mail(self, element_id: str) -> bool:
+        """Click an element of the mail's own HTML (as the reader would)."""
+        return bool(self.run(JS_CLICK_IN_MAIL, [element_id]))
+
+    def mail_popover_open(self, element_id: str) -> bool | None:
+        """Whether the mail's own popover ``element_id`` is open (None: no such element)."""
+        result: bool | None = self.run(JS_MAIL_POPOVER_OPEN, [element_id])
+        return result
+
     def click_action(self) -> bool:
         return bool(self.run(JS_CLICK_ACTION, [ACTION_BUTTON_ID]))
 
@@ -302,6 +370,12 @@ def start_thunderbird(
         XDG_CACHE_HOME=str(home / ".cache"),
         MOZ_CRASHREPORTER_DISABLE="1",
     )
+    # Thunderbird hands its environment to the native host, which runs in its own folder: a
+    # relative PYTHONPATH (PYTHONPATH=host, the source tree under test) must become absolute.
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p
+        )
     log = log_path.open("wb")
     args = [binary, "--marionette", "-remote-allow-system-access", "--no-remote"]
     args += ["-profile", str(profile), "--headless"]

@@ -36,6 +36,53 @@ GENUINE = ("amazon-genuine-notice.eml", "ご注文の商品を発送しました
 HARMLESS = ("harmless.eml", "週末の件")
 HOSTILE_NAME = "<img src=x onerror=alert(1)>アマゾン"
 HOSTILE_SUBJECT = "アカウント確認のお願い"
+HIDE_SUBJECT = "お支払い方法の更新（CSS 隠し）"
+COVER_SUBJECT = "お支払い方法の更新（偽の確認済み）"
+
+# Issue 8.9: the mail's own CSS tries to hide, shrink or restyle the banner. Every selector a
+# phisher could aim at it without knowing our names: the universal selector, the first child
+# of <body>, children of <html>, :host, attribute and type selectors, popover state, the
+# class the banner used to carry, its pseudo-elements, and properties of <html> itself.
+HIDE_CSS = """
+.minuku-host{height:0!important;overflow:hidden!important}
+*{display:none!important}
+body>*:first-child{display:none!important;height:0!important}
+html>*{visibility:hidden!important;opacity:0!important;transform:scale(0)!important}
+:host{display:none!important}
+[class]{clip-path:inset(50%)!important;max-height:0!important}
+div{position:absolute!important;top:-9999px!important;height:0!important;font-size:0!important}
+[popover],:popover-open{display:none!important;translate:0 -9999px!important}
+#minuku-banner{display:none!important}
+*::before,*::after{content:"Verified: this mail comes from Amazon"!important;display:block!important;
+  position:fixed!important;inset:0!important;background:#2e7d32!important;z-index:2147483647!important}
+*::backdrop{background:#2e7d32!important}
+html{zoom:0.05!important;content-visibility:hidden!important;filter:opacity(0)!important;
+  opacity:0!important;transform:scale(0)!important;clip-path:inset(50%)!important;
+  mask-image:linear-gradient(transparent,transparent)!important;contain:strict!important}
+body{filter:opacity(0)!important;opacity:0!important;transform:translateY(-9999px)!important}
+html:hover,html:focus-within{filter:opacity(0)!important;display:none!important}
+html{animation:vanish 0s 1s forwards!important}
+@keyframes vanish{to{filter:opacity(0);opacity:0;transform:scale(0)}}
+@layer evil{*{display:none!important;height:0!important}}
+"""
+
+# Issue 8.9: a fixed box painted over the place where the banner is, claiming the opposite;
+# a decoy element carrying the banner's id; and a popover the reader can open with a click.
+COVER_CSS = """
+.minuku-host{height:0!important;overflow:hidden!important}
+#fake{position:fixed;top:0;left:0;right:0;height:240px;z-index:2147483647;background:#2e7d32;
+  color:#fff;font:bold 28px sans-serif;padding:20px}
+#fakepop{position:fixed;inset:0;margin:0;width:100vw;height:100vh;background:#2e7d32;color:#fff;
+  font:bold 28px sans-serif;border:0}
+"""
+COVER_BODY = """
+<div id="fake">&#x2714; Verified: this mail comes from Amazon</div>
+<div id="minuku-banner" class="minuku-host">decoy</div>
+<button id="opener" popovertarget="fakepop">&#x8A73;&#x7D30;</button>
+<div id="fakepop" popover>&#x2714; Verified: this mail comes from Amazon</div>
+<p>&#x304A;&#x652F;&#x6255;&#x3044;&#x65B9;&#x6CD5;&#x3092;&#x66F4;&#x65B0;&#x3057;&#x3066;&#x304F;&#x3060;&#x3055;&#x3044;&#x3002;
+<a href="https://amazon-co-jp-verify.example.top/signin">https://www.amazon.co.jp/signin</a></p>
+"""
 
 
 def hostile_mail() -> bytes:
@@ -58,6 +105,29 @@ def hostile_mail() -> bytes:
         "MIME-Version: 1.0\n"
         "Content-Type: text/plain; charset=utf-8\n"
         "Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(body.encode()).decode()
+    ).encode()
+
+
+def css_attack_mail(subject: str, css: str, body_html: str, n: int) -> bytes:
+    """An Amazon phish (look-alike sender) whose HTML part carries ``css`` and ``body_html``."""
+    html = (
+        f"<!DOCTYPE html><html><head><style>{css}</style></head><body>{body_html}"
+        "<p>Amazon.co.jp</p></body></html>"
+    )
+    enc_subject = Header(f"【Amazon】{subject}", "utf-8").encode()
+    return (
+        "Return-Path: <bounce@amazon-co-jp-verify.example.top>\n"
+        "Received: from mail.example.top (mail.example.top [203.0.113.77])\n"
+        "\tby mx1.example-isp.ne.jp (Postfix) with ESMTP id 4ZB7mQ0xKfz9\n"
+        "\tfor <hanako@example-isp.ne.jp>; Fri, 27 Nov 2026 10:00:00 +0900 (JST)\n"
+        "From: Amazon.co.jp <account@amazon-co-jp-verify.example.top>\n"
+        "To: hanako@example-isp.ne.jp\n"
+        f"Subject: {enc_subject}\n"
+        "Date: Fri, 27 Nov 2026 10:00:00 +0900\n"
+        f"Message-ID: <css-attack-{n}@amazon-co-jp-verify.example.top>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n"
+        "Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(html.encode()).decode()
     ).encode()
 
 
@@ -89,7 +159,11 @@ def tb(tb_home: Path) -> Iterator[Thunderbird]:
     home, profile = tb_home, tb_home.parent / "profile"
     port = free_port()
     mails = [(EXAMPLES / name).read_bytes() for name, _ in (PHISH, GENUINE, HARMLESS)]
-    make_profile(profile, [*mails, hostile_mail()], port)
+    attacks = [
+        css_attack_mail(HIDE_SUBJECT, HIDE_CSS, "<div><p>Amazon</p></div>", 1),
+        css_attack_mail(COVER_SUBJECT, COVER_CSS, COVER_BODY, 2),
+    ]
+    make_profile(profile, [*mails, hostile_mail(), *attacks], port)
 
     # The real installer: launcher + host manifest under HOME, dist/minuku.xpi into the profile.
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
@@ -123,7 +197,7 @@ def tb(tb_home: Path) -> Iterator[Thunderbird]:
         state = _wait(lambda: (s := thunderbird.addon_state()) and s.get("running") and s, 60)
         assert state["active"], f"add-on not active: {state}"
         # Offline: no DNS in the test (and the verdicts under test do not depend on it).
-        thunderbird.set_storage({"offline": True, "autoCheck": True, "hideOk": False})
+        thunderbird.set_storage({"offline": True, "autoCheck": True, "showOk": False})
         (OUT / "timings.txt").write_text(
             f"install {t_install:.1f}s, thunderbird+add-on ready {time.monotonic() - t0:.1f}s\n"
         )
@@ -161,17 +235,116 @@ def test_phish_gets_danger_banner_naming_amazon(tb: Thunderbird) -> None:
     assert banner["role"] == "alert"
     assert banner["lang"] == "ja"
     assert "アマゾン" in banner["brand"] or "Amazon" in banner["brand"], _describe(banner)
-    assert banner["firstChildIsBanner"], "the banner sits above the message"
+    _assert_on_top(banner)
     assert tb.toggle_details() == "true", "the details button opens the details"
     tb.screenshot(OUT / "phish-danger-details.png")
 
 
-def test_harmless_mail_shows_no_warning(tb: Thunderbird) -> None:
-    tb.set_storage({"autoCheck": True, "hideOk": False, "language": "en"})
-    banner = _show(tb, HARMLESS[1], "harmless-ok")
-    # With hideOk off an ok banner is drawn: proof the check ran, and that it found nothing.
-    assert banner["verdict"] == "ok", _describe(banner)
-    assert banner["role"] == "status"
+def _assert_on_top(banner: dict[str, Any]) -> None:
+    """The banner is visible at the top of the message, painted above anything of the mail."""
+    rect, view = banner["rect"], banner["viewport"]
+    assert banner["topLayer"], "the banner is in the top layer"
+    assert rect["height"] >= 24, f"banner squashed: {rect}"
+    assert rect["width"] >= view["width"] * 0.8, f"banner narrowed: {rect} in {view}"
+    assert -1 <= rect["top"] <= 10, f"banner not at the top: {rect}"
+    assert rect["top"] + rect["height"] <= view["height"], f"banner out of view: {rect}"
+    assert banner["centreIsBanner"], f"covered by {banner['centreElement']}"
+
+
+def _danger_pixel(pixel: Any) -> bool:
+    light, dark = (0xFD, 0xEC, 0xEA), (0x3D, 0x10, 0x10)
+    return (
+        isinstance(pixel, list)
+        and len(pixel) == 3
+        and any(
+            all(abs(a - b) <= 6 for a, b in zip(pixel, want, strict=True)) for want in (light, dark)
+        )
+    )
+
+
+def _assert_danger_painted(tb: Thunderbird, subject: str) -> dict[str, Any]:
+    """The pixels really are the danger banner's (light or dark scheme), not a fake green:
+    read back from the rendered message pane (polled: the first paint may lag the DOM)."""
+    last: dict[str, Any] | None = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        last = tb.banner(subject)
+        if last and last.get("present") and _danger_pixel(last.get("pixel")):
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"banner background painted as {last and last.get('pixel')}")
+
+
+def test_harmless_mail_is_quiet_by_default(tb: Thunderbird) -> None:
+    """Issue 7.8: ok verdicts stay quiet unless the user asks to see them (as Gmail does)."""
+    tb.set_storage({"autoCheck": True, "showOk": False, "language": "en"})
+    tb.select(HARMLESS[1])
+    time.sleep(3.0)  # the check takes well under a second; a banner would be there by now
+    banner = tb.banner(HARMLESS[1])
+    tb.screenshot(OUT / "harmless-quiet.png")
+    assert banner is not None and banner["present"] is False, banner
+
+
+def test_harmless_mail_shows_neutral_line_with_show_ok(tb: Thunderbird) -> None:
+    tb.set_storage({"autoCheck": True, "showOk": True, "language": "en"})
+    try:
+        tb.select(PHISH[1])  # the harmless mail is already displayed: show it afresh
+        tb.wait_banner(PHISH[1])
+        banner = _show(tb, HARMLESS[1], "harmless-ok")
+        # Offline nothing can be verified: a neutral line, never a green "verified".
+        assert banner["verdict"] == "ok", _describe(banner)
+        assert banner["tone"] == "neutral", _describe(banner)
+        assert banner["role"] == "status"
+        assert "could not be verified" in banner["title"], _describe(banner)
+        assert "Verified" not in banner["text"].replace("Not verified", ""), _describe(banner)
+    finally:
+        tb.set_storage({"showOk": False})
+
+
+def test_mail_css_cannot_hide_the_banner(tb: Thunderbird) -> None:
+    """Issue 8.9: `*{display:none!important}`, `.minuku-host{height:0}`, `:host`, `html>*`,
+    `body>*:first-child`, `[class]`, `div`, pseudo-elements, zoom and layers: still visible."""
+    tb.set_storage({"autoCheck": True, "language": "ja"})
+    tb.select(HIDE_SUBJECT)
+    banner = tb.wait_banner(HIDE_SUBJECT)
+    assert banner["verdict"] == "danger", _describe(banner)
+    _assert_on_top(banner)
+    _assert_danger_painted(tb, HIDE_SUBJECT)
+    assert "Verified" not in banner["text"]
+    time.sleep(1.5)  # past the mail's delayed `vanish` animation on <html>
+    later = _assert_danger_painted(tb, HIDE_SUBJECT)
+    _assert_on_top(later)
+    tb.screenshot(OUT / "css-hide-attack.png")
+
+
+def test_mail_fixed_box_cannot_cover_the_banner(tb: Thunderbird) -> None:
+    """Issue 8.9: a `position:fixed` fake "Verified" box with the highest z-index, a decoy with
+    the banner's id, and a popover the reader opens: the real banner stays on top."""
+    # Control: without a banner, the reader's click does open the mail's full-window popover.
+    tb.set_storage({"autoCheck": False})
+    tb.select(COVER_SUBJECT)
+    time.sleep(1.0)
+    assert tb.click_in_mail("opener")
+    assert _wait(lambda: tb.mail_popover_open("fakepop"), 5), "control: the popover opens"
+    tb.set_storage({"autoCheck": True, "language": "ja"})
+    tb.select(PHISH[1])  # display the attack mail afresh, now with Minuku checking
+    tb.wait_banner(PHISH[1])
+    tb.select(COVER_SUBJECT)
+    banner = tb.wait_banner(COVER_SUBJECT)
+    assert banner["verdict"] == "danger", _describe(banner)
+    _assert_on_top(banner)
+    _assert_danger_painted(tb, COVER_SUBJECT)
+    tb.screenshot(OUT / "css-cover-attack.png")
+    assert banner["spacerHeight"] and banner["spacerHeight"] >= banner["rect"]["height"] - 1
+    # The reader clicks the mail's button that would open a full-window fake popover.
+    assert tb.click_in_mail("opener")
+    time.sleep(0.5)
+    assert tb.mail_popover_open("fakepop") is False, "the mail's popover was not let open"
+    after = tb.banner(COVER_SUBJECT)
+    tb.screenshot(OUT / "css-cover-attack-popover.png")
+    assert after is not None and after["present"], after
+    _assert_on_top(after)
+    _assert_danger_painted(tb, COVER_SUBJECT)
 
 
 def test_hostile_display_name_is_text(tb: Thunderbird) -> None:

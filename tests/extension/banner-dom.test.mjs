@@ -68,12 +68,14 @@ for (const s of HOSTILE) {
 test("structure: shadow host #minuku-banner, role=alert for danger, lang from payload, verdict class", () => {
   const { host, root } = build(dangerPayload());
   assert.equal(host.getAttribute("id"), "minuku-banner");
-  assert.equal(root.mode, "open");
+  assert.equal(root.mode, "closed");
+  assert.equal(host.getAttribute("popover"), "manual", "drawn in the top layer (issue 8.9)");
   const section = root.querySelector("section");
   assert.equal(section.getAttribute("role"), "alert");
   assert.equal(section.getAttribute("lang"), "ja");
   assert.match(section.getAttribute("class"), /\bv-danger\b/);
-  assert.equal(host.style.get("display")[1], "important");
+  assert.deepEqual(host.style.get("all"), ["initial", "important"]);
+  assert.deepEqual(host.style.get("display"), ["flex", "important"]);
   const text = root.textContent;
   for (const part of ["これは Amazon を装った詐欺メールの可能性が高いです", "Amazon", "DMARC 不合格", "SPF: fail (amazon-co-jp.example.top)", "v=spf1 -all", "mx.example.net", "spf=fail, dmarc=fail", "spf: host=fail, server=pass", "arc", "0.1.0"]) {
     assert.ok(text.includes(part), `missing ${part}`);
@@ -129,11 +131,12 @@ test("advice links: only http(s) get a button, and it goes through onOpenUrl", (
   assert.ok(text.includes("script") && !text.includes("javascript:alert"), "unsafe URLs are dropped, the advice text stays");
 });
 
-test("ok banners can be hidden by the option; reports always show", () => {
-  assert.equal(build(okPayload(), { hideOk: true }).host, null);
-  assert.notEqual(build(okPayload()).host, null);
+test("quiet ok: nothing drawn when the background says so; reports always show", () => {
+  const quiet = { show: false, tone: "neutral", dns: null };
+  assert.equal(build(okPayload(), { display: quiet }).host, null);
+  assert.notEqual(build(okPayload(), { display: { show: true, tone: "neutral", dns: null } }).host, null);
   const doc = new FakeDocument();
-  const report = dom.buildReport(doc, validatePayload(okPayload()).payload, { strings: STRINGS_EN, hideOk: true });
+  const report = dom.buildReport(doc, validatePayload(okPayload()).payload, { strings: STRINGS_EN, display: quiet });
   assert.notEqual(report, null);
   assert.equal(report.getAttribute("id"), null, "a report is not the in-message banner");
   assert.equal(report.shadowRoot.querySelectorAll("button").length, 0, "no toggle/dismiss in a report");
@@ -153,7 +156,11 @@ test("a payload with no details has no toggle", () => {
   assert.deepEqual(classes, ["dismiss"]);
 });
 
-test("CSS: dark theme and CJK font stack are present", () => {
+test("CSS: dark theme; generic font families only (a mail's @font-face can redefine any named one)", () => {
   assert.match(dom.CSS, /prefers-color-scheme: dark/);
-  assert.match(dom.CSS, /Noto Sans CJK JP/);
+  for (const m of (dom.CSS + dom.HOST_CSS).matchAll(/font-family:\s*([^;]+);/g)) {
+    for (const fam of m[1].split(",").map((f) => f.trim())) {
+      assert.ok(["system-ui", "sans-serif", "monospace"].includes(fam), `named font family ${fam}`);
+    }
+  }
 });

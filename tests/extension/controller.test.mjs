@@ -113,7 +113,8 @@ test("pushes name their message; a push happens only while the tab shows it", as
   assert.equal(tabId, 7);
   assert.equal(msg.type, "minuku:show");
   assert.equal(msg.messageId, 2);
-  assert.equal(msg.hideOk, false, "an explicit check always shows its banner");
+  assert.equal(msg.display.show, true, "an explicit check always shows its banner");
+  assert.equal(msg.display.tone, "neutral", "ok without verified is never called verified");
 });
 
 test("auto-check off: displaying does not contact the host; 'check this' does", async () => {
@@ -174,7 +175,7 @@ test("options travel with every request (schema-valid), language picks the local
   browser.shown.set(7, [1]);
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.deepEqual(host.invalid, []);
-  assert.deepEqual(host.framesOfType("check")[0].options, { locale: "ja", offline: true, trusted_authserv_ids: ["mx.example.net", "mx2.example.net"] });
+  assert.deepEqual(host.framesOfType("check")[0].options, { locale: "ja", offline: true, trusted_authserv_ids: ["mx.example.net", "mx2.example.net"], nameservers: [] });
   assert.equal(ans.strings.showDetails, LOCALES.ja.bannerShowDetails.message);
 });
 

@@ -70,10 +70,11 @@ test("safeUrl: only absolute http(s) without credentials", () => {
 });
 
 test("options: defaults, normalization, wire form", () => {
-  assert.deepEqual(normalizeOptions(undefined), { autoCheck: true, language: "auto", offline: false, trustedAuthservIds: [], hideOk: false });
-  const o = normalizeOptions({ autoCheck: "no", language: "fr", offline: true, trustedAuthservIds: "a.example\n\nA.example\nb.example", hideOk: true });
-  assert.deepEqual(o, { autoCheck: true, language: "auto", offline: true, trustedAuthservIds: ["a.example", "b.example"], hideOk: true });
-  assert.deepEqual(toWireOptions(o, "ja"), { locale: "ja", offline: true, trusted_authserv_ids: ["a.example", "b.example"] });
+  assert.deepEqual(normalizeOptions(undefined), { autoCheck: true, language: "auto", offline: false, trustedAuthservIds: [], showOk: false, nameservers: [] });
+  const o = normalizeOptions({ autoCheck: "no", language: "fr", offline: true, trustedAuthservIds: "a.example\n\nA.example\nb.example", showOk: true, hideOk: true, nameservers: ["192.0.2.1", "bogus"] });
+  assert.deepEqual(o, { autoCheck: true, language: "auto", offline: true, trustedAuthservIds: ["a.example", "b.example"], showOk: true, nameservers: ["192.0.2.1"] });
+  assert.deepEqual(toWireOptions(o, "ja"), { locale: "ja", offline: true, trusted_authserv_ids: ["a.example", "b.example"], nameservers: ["192.0.2.1"] });
+  assert.deepEqual(toWireOptions(o, "en", ["mx.learned.example", "A.example"]).trusted_authserv_ids, ["a.example", "b.example", "mx.learned.example"]);
   assert.equal(parseAuthservIds(Array.from({ length: 50 }, (_, i) => `h${i}.example`)).length, 32);
   assert.deepEqual(parseAuthservIds(["x".repeat(256)]), []);
 });
