@@ -13,6 +13,17 @@ const RAW = {
   2: "Subject: hello\r\nX-Test-Marker: B\r\n\r\nbody B\r\n",
   3: "Subject: danger\r\nX-Test-Marker: C\r\n\r\nbody C\r\n",
 };
+// Messages 10..19: account "account1" (mx.isp.example), from three sender domains; 20: another
+// account; 21: account1 again, from a sender whose mail carries no receiving-server header.
+const AUTHORS = {};
+const ACCOUNTS = {};
+for (let i = 10; i < 20; i++) {
+  RAW[i] = `Subject: hello\r\nX-Test-Marker: L${i}\r\nX-Test-Authserv: mx.isp.example\r\n\r\nbody\r\n`;
+  AUTHORS[i] = `Sender ${i} <s${i}@domain${i % 3}.example>`;
+}
+RAW[20] = "Subject: hello\r\nX-Test-Marker: O\r\nX-Test-Authserv: mx.other.example\r\n\r\nbody\r\n";
+ACCOUNTS[20] = "account2";
+RAW[21] = "Subject: hello\r\nX-Test-Marker: N\r\n\r\nbody\r\n";
 
 function fakeBrowser({ store = {}, ui = "en-US" } = {}) {
   const calls = { getRaw: [], sent: [], opened: [], windows: [], register: [], unregister: [], menus: [] };
@@ -20,7 +31,12 @@ function fakeBrowser({ store = {}, ui = "en-US" } = {}) {
   const b = {
     calls,
     shown,
-    storage: { local: { get: async () => structuredClone(store), set: async (o) => Object.assign(store, o) } },
+    storage: {
+      local: {
+        get: async (key) => structuredClone(typeof key === "string" ? (key in store ? { [key]: store[key] } : {}) : store),
+        set: async (o) => Object.assign(store, structuredClone(o)),
+      },
+    },
     i18n: { getUILanguage: () => ui, getMessage: (k) => LOCALES.en[k]?.message ?? "" },
     runtime: { getURL: (p) => `moz-extension://uuid/${p}` },
     messageDisplay: {
@@ -35,7 +51,13 @@ function fakeBrowser({ store = {}, ui = "en-US" } = {}) {
         if (!(id in RAW)) throw new Error(`Message not found: ${id}.`);
         return new Blob([RAW[id]]);
       },
-      get: async (id) => ({ id, subject: `subject ${id}`, author: `author ${id} <a${id}@example.org>`, date: new Date(0) }),
+      get: async (id) => ({
+        id,
+        subject: `subject ${id}`,
+        author: AUTHORS[id] ?? `author ${id} <a${id}@example.org>`,
+        date: new Date(0),
+        folder: { accountId: ACCOUNTS[id] ?? "account1", path: "/INBOX" },
+      }),
       continueList: async (listId) => (listId === "page2" ? { id: null, messages: [{ id: 3 }] } : { id: null, messages: [] }),
     },
     tabs: { sendMessage: async (tabId, msg) => calls.sent.push([tabId, msg]) },
@@ -292,4 +314,91 @@ test("banner script: unregistered before registering (ids persist), menu recreat
   await c.createMenus();
   assert.equal(browser.calls.menus[0], "removeAll");
   assert.deepEqual(browser.calls.menus[1].contexts, ["message_list"]);
+});
+
+// ---- issue 8.1: the learned authserv-id per account, and 7.7: DNS servers on the wire
+
+/** The fake host, reporting the X-Test-Authserv header as receiving_authserv_id. */
+function authservHost(frame) {
+  if (frame.type !== "check") return FakeHost.defaultHandler(frame);
+  const text = Buffer.from(frame.message, "base64").toString("utf8");
+  const id = /X-Test-Authserv: (\S+)/.exec(text)?.[1] ?? null;
+  return [{ type: "result", protocol_version: 1, id: frame.id, payload: { ...payloadFor(frame), receiving_authserv_id: id } }];
+}
+
+async function check(c, browser, messageId) {
+  browser.shown.set(7, [messageId]);
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId }, tab(7));
+  await c.learningSettled();
+  return ans;
+}
+
+test("8.1: after 5 messages from 3 domains the account's authserv-id is trusted on its checks", async () => {
+  const store = {};
+  const { c, browser, host } = setup({ handler: authservHost, store });
+  for (const id of [10, 11, 12, 13]) await check(c, browser, id);
+  assert.equal(store.authservLearning.account1.learned, null);
+  await check(c, browser, 14);
+  assert.equal(store.authservLearning.account1.learned, "mx.isp.example");
+  await check(c, browser, 15);
+  const frames = host.framesOfType("check");
+  assert.deepEqual(frames.at(-2).options.trusted_authserv_ids, [], "not before it is learned");
+  assert.deepEqual(frames.at(-1).options.trusted_authserv_ids, ["mx.isp.example"]);
+  // another account does not inherit it
+  await check(c, browser, 20);
+  assert.deepEqual(host.framesOfType("check").at(-1).options.trusted_authserv_ids, []);
+  assert.equal(store.authservLearning.account2.learned, null);
+  // a later message without the header does not unlearn it
+  await check(c, browser, 21);
+  assert.equal(store.authservLearning.account1.learned, "mx.isp.example");
+  assert.deepEqual(host.invalid, []);
+});
+
+test("8.1: ids set in the options are sent together with the learned one", async () => {
+  const store = { trustedAuthservIds: ["mx.backup.example"] };
+  const { c, browser, host } = setup({ handler: authservHost, store });
+  for (const id of [10, 11, 12, 13, 14, 15]) await check(c, browser, id);
+  assert.deepEqual(host.framesOfType("check").at(-1).options.trusted_authserv_ids, ["mx.backup.example", "mx.isp.example"]);
+});
+
+test("8.1: the add-on's own error banners teach nothing", async () => {
+  const store = {};
+  const { c, browser, host } = setup({ handler: authservHost, store });
+  host.missing = true;
+  for (const id of [10, 11, 12, 13, 14, 15]) await check(c, browser, id);
+  assert.equal(store.authservLearning, undefined);
+});
+
+test("8.1: a forged id in the learning window keeps the real one from being learned early", async () => {
+  const store = {};
+  const { c, browser } = setup({ handler: authservHost, store });
+  for (const id of [10, 11, 12, 13]) await check(c, browser, id);
+  RAW[22] = "Subject: hello\r\nX-Test-Marker: F\r\nX-Test-Authserv: mx.isp.example.attacker.top\r\n\r\nbody\r\n";
+  await check(c, browser, 22);
+  await check(c, browser, 14);
+  assert.equal(store.authservLearning.account1.learned, null);
+});
+
+test("7.7: DNS servers from the options travel on every check; empty means the system's", async () => {
+  const store = { nameservers: ["192.0.2.53", "[2001:db8::1]:5353", "not-an-ip"] };
+  const { c, browser, host } = setup({ store });
+  await check(c, browser, 1);
+  assert.deepEqual(host.framesOfType("check")[0].options.nameservers, ["192.0.2.53", "[2001:db8::1]:5353"]);
+  store.nameservers = [];
+  await check(c, browser, 2);
+  assert.deepEqual(host.framesOfType("check")[1].options.nameservers, []);
+  assert.deepEqual(host.invalid, []);
+});
+
+test("7.8: ok verdicts are quiet by default, shown with show-OK", async () => {
+  const store = {};
+  const { c, browser } = setup({ store });
+  const quiet = await check(c, browser, 2);
+  assert.equal(quiet.payload.verdict, "ok");
+  assert.equal(quiet.display.show, false);
+  store.showOk = true;
+  const shown = await check(c, browser, 2);
+  assert.deepEqual(shown.display, { show: true, tone: "neutral", dns: null });
+  const danger = await check(c, browser, 1);
+  assert.equal(danger.display.show, true);
 });

@@ -381,6 +381,29 @@ class FakeElement extends FakeNode {
     return this.shadowRoot;
   }
   addEventListener(type, fn) { (this.listeners[type] ??= []).push(fn); }
+  removeEventListener(type, fn) { this.listeners[type] = (this.listeners[type] ?? []).filter((f) => f !== fn); }
+  dispatch(ev) { for (const fn of this.listeners[ev.type] ?? []) fn(ev); }
+  get isConnected() {
+    let n = this;
+    while (n.parentNode) n = n.parentNode;
+    return n === this.ownerDocument.body || n === this.ownerDocument.documentElement;
+  }
+  // Popover API (the top layer), as Gecko has it: showPopover throws when already open.
+  showPopover() {
+    if (this.getAttribute("popover") === null) throw new Error("NotSupportedError: not a popover");
+    if (this.popoverOpen) throw new Error("InvalidStateError: already open");
+    this.popoverOpen = true;
+    this.ownerDocument.topLayer.push(this);
+  }
+  hidePopover() {
+    this.popoverOpen = false;
+    this.ownerDocument.topLayer = this.ownerDocument.topLayer.filter((e) => e !== this);
+  }
+  matches(sel) {
+    if (sel === ":popover-open") return this.popoverOpen === true;
+    throw new Error(`selector ${sel} not supported by the fake DOM`);
+  }
+  getBoundingClientRect() { return { top: 0, left: 0, width: 700, height: this.fakeHeight ?? 96 }; }
   click() {
     const ev = { type: "click", defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
     for (const fn of this.listeners.click ?? []) fn(ev);
@@ -392,6 +415,27 @@ export class FakeDocument {
     this.log = { elements: [], attributes: [] };
     this.body = this.createElement("body");
     this.documentElement = this.createElement("html");
+    this.topLayer = [];
+    this.listeners = [];
+    this.timers = [];
+    this.defaultView = { setTimeout: (fn) => this.timers.push(fn) };
+  }
+  addEventListener(type, fn, capture) { this.listeners.push({ type, fn, capture }); }
+  removeEventListener(type, fn, capture) {
+    this.listeners = this.listeners.filter((l) => !(l.type === type && l.fn === fn && l.capture === capture));
+  }
+  /** Dispatch a toggle-family event at `target` as the engine would (capture at document first). */
+  fire(target, type, init) {
+    let cancelled = false;
+    const ev = { type, target, ...init, preventDefault() { if (this.cancelable) cancelled = true; } };
+    for (const l of this.listeners.filter((x) => x.type === type)) l.fn(ev);
+    target.dispatch(ev);
+    return !cancelled;
+  }
+  runTimers() {
+    const t = this.timers;
+    this.timers = [];
+    for (const fn of t) fn();
   }
   createElement(tag) {
     if (!/^[a-z][a-z0-9]*$/.test(tag)) throw new Error(`suspicious tag name ${tag}`);

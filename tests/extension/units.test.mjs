@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { bytesToBase64, rawToBytes } from "../../extension/lib/base64.js";
 import { LruCache } from "../../extension/lib/cache.js";
-import { normalizeOptions, parseAuthservIds, toWireOptions } from "../../extension/lib/options.js";
+import { normalizeOptions, parseAuthservIds, parseNameserver, parseNameservers, toWireOptions } from "../../extension/lib/options.js";
 import { safeUrl, validatePayload } from "../../extension/lib/payload.js";
 import { dangerPayload, okPayload } from "./helpers.mjs";
 
@@ -77,4 +77,41 @@ test("options: defaults, normalization, wire form", () => {
   assert.deepEqual(toWireOptions(o, "en", ["mx.learned.example", "A.example"]).trusted_authserv_ids, ["a.example", "b.example", "mx.learned.example"]);
   assert.equal(parseAuthservIds(Array.from({ length: 50 }, (_, i) => `h${i}.example`)).length, 32);
   assert.deepEqual(parseAuthservIds(["x".repeat(256)]), []);
+});
+
+test("7.7: DNS servers: IPv4, IPv4:PORT, IPv6, [IPv6]:PORT; everything else rejected", () => {
+  const ok = {
+    "192.0.2.1": "192.0.2.1",
+    " 8.8.8.8 ": "8.8.8.8",
+    "127.0.0.1:5353": "127.0.0.1:5353",
+    "2001:db8::1": "2001:db8::1",
+    "2001:DB8:0:0:0:0:0:1": "2001:db8::1",
+    "[2001:db8::1]": "2001:db8::1",
+    "[2001:db8::1]:53": "[2001:db8::1]:53",
+    "::1": "::1",
+  };
+  for (const [input, want] of Object.entries(ok)) assert.equal(parseNameserver(input), want, input);
+  for (const bad of ["", "dns.google", "256.1.1.1", "1.2.3", "01.2.3.4", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:", "1.2.3.4:53:53",
+    "2001:db8::1:53x", "fe80::1%eth0", "[2001:db8::1]:", "2001:db8::1]:53", "http://1.2.3.4/", "1.2.3.4 5.6.7.8", "x".repeat(65), null]) {
+    assert.equal(parseNameserver(bad), null, String(bad));
+  }
+});
+
+test("7.7: DNS server list: one per line, blanks skipped, duplicates once, at most 8, errors reported", () => {
+  const r = parseNameservers("192.0.2.1\n\n  \nbogus\n192.0.2.1\n" + Array.from({ length: 9 }, (_, i) => `198.51.100.${i + 1}`).join("\n"));
+  assert.equal(r.servers.length, 8);
+  assert.equal(r.servers[0], "192.0.2.1");
+  assert.deepEqual(r.invalid, ["bogus"]);
+  assert.equal(r.tooMany, true);
+  assert.deepEqual(parseNameservers(""), { servers: [], invalid: [], tooMany: false });
+});
+
+test("validatePayload: verified only when literally true; dns_status checked; authserv-id kept as text", () => {
+  assert.equal(validatePayload(okPayload({ verified: "true" })).payload.verified, false);
+  assert.equal(validatePayload(okPayload({ verified: true })).payload.verified, true);
+  assert.equal(validatePayload(okPayload()).payload.dns_status, "ok");
+  assert.equal(validatePayload(okPayload({ dns_status: "lying" })).payload.dns_status, "lying");
+  assert.equal(validatePayload(okPayload({ dns_status: "fine" })).ok, false);
+  assert.equal(validatePayload(okPayload({ receiving_authserv_id: "mx.example.net" })).payload.receiving_authserv_id, "mx.example.net");
+  assert.equal(validatePayload(okPayload({ receiving_authserv_id: 5 })).ok, false);
 });
