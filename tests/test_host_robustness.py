@@ -335,3 +335,101 @@ def test_protocol_version_must_be_a_real_integer_on_every_path(version: Any, kin
         req["message"] = ""
     resp = answer(Host(), req)
     assert resp["type"] == "error" and resp["code"] == "bad_request" and resp["id"] == "v"
+
+
+# ---- issue 8: caches keyed on strings from mail have a ceiling -------------------------------
+
+
+def _one_mb_host(i: int) -> str:
+    # Each mail a different host, as a spammer's generator would make them: 1 MB of labels.
+    return f"{i}-" + "a" * (1024 * 1024) + ".amazon-co-jp-security.com"
+
+
+def _capped_total() -> tuple[int, int]:
+    from minuku.memo import all_caches
+
+    caches = all_caches()
+    for c in caches:
+        assert len(c) <= c.maxsize and c.key_chars <= c.maxsize * c.max_key_chars
+    return sum(len(c) for c in caches), sum(c.key_chars for c in caches)
+
+
+def test_thousand_mails_with_1mb_link_hosts_keep_the_caches_bounded() -> None:
+    """1,000 checks of mails whose link host (and From domain) is 1 MB: before, each one
+    left 1 MB in the look-alike cache (1.37 GB after 1,000 mails). The host-keyed steps of a
+    check run on every mail; 20 of them also run whole through check() (a whole check of a
+    1 MB mail takes ~0.15 s, so 1,000 would take minutes)."""
+    from minuku.auth import psl
+    from minuku.dns import NO_CANARIES, DnspythonResolver, NXDomain, RawAnswer
+    from minuku.lookalike import brand_of, check_domain, default_engine, registrable
+
+    def lookup(name: str, rdtype: str, timeout: float) -> RawAnswer:
+        return RawAnswer((), 300.0, nxdomain=True, local=True)
+
+    resolver = DnspythonResolver(lookup=lookup, canaries=NO_CANARIES)
+    _, chars_before = _capped_total()
+    for i in range(1000):
+        host = _one_mb_host(i)
+        mail_from = f"Amazon <info@{host}>"
+        assert check_domain(host) is None  # no DNS name: no look-alike verdict, nothing kept
+        registrable(host)
+        brand_of(host)
+        psl.registrable(host)
+        psl.public_suffix(host)
+        with pytest.raises(NXDomain):
+            resolver.query(host, "TXT")
+        with pytest.raises(NXDomain):
+            resolver.query(f"_dmarc.{host}", "TXT")
+        if i < 20:
+            raw = (
+                f"From: {mail_from}\r\nSubject: hi\r\nContent-Type: text/html\r\n\r\n"
+                f'<a href="https://{host}/login">https://{host}/</a>'
+            ).encode()
+            check(raw, resolver=resolver, options=CheckOptions(offline=False))
+    _, chars_after = _capped_total()
+    # Every key that was kept is a name of at most 253 characters (or a short text segment).
+    assert chars_after - chars_before < 1_000_000, "1 MB hosts must not be kept"
+    engine_cache = default_engine()._check_host
+    assert engine_cache.key_chars <= engine_cache.maxsize * 253
+    assert _uncapped_lru_caches() == []
+    # A "name" over 253 characters is never cached (RFC 1035 §2.3.4); real short names are.
+    assert all(len(name) <= 253 for name, _ in resolver._cache)
+
+
+def _uncapped_lru_caches() -> list[str]:
+    """functools caches in minuku holding more than one entry: a cache keyed on arguments
+    (zero-argument loaders hold one). Each must be a memo.capped_cache instead."""
+    import functools
+    import importlib
+    import pkgutil
+
+    import minuku
+
+    # Keyed on the add-on's nameserver setting (at most 8 of 64 characters), never on mail.
+    allowed = {"minuku.dns._resolver_for"}
+    found = []
+    for info in pkgutil.walk_packages(minuku.__path__, "minuku."):
+        if info.name == "minuku.__main__":
+            continue
+        mod = importlib.import_module(info.name)
+        for name, obj in vars(mod).items():
+            if isinstance(obj, functools._lru_cache_wrapper) and obj.cache_info().currsize > 1:
+                found.append(f"{info.name}.{name}")
+    return sorted(set(found) - allowed)
+
+
+def test_capped_cache_keeps_short_keys_and_never_long_ones() -> None:
+    from minuku.memo import capped_cache
+
+    calls: list[str] = []
+
+    @capped_cache(maxsize=2, max_key_chars=10)
+    def length(s: str) -> int:
+        calls.append(s)
+        return len(s)
+
+    assert [length("abc"), length("abc"), length("x" * 11), length("x" * 11)] == [3, 3, 11, 11]
+    assert calls == ["abc", "x" * 11, "x" * 11]  # the long key is computed every time
+    length("d")
+    length("e")  # LRU: "abc" goes
+    assert len(length) == 2 and length.key_chars == 2

@@ -41,13 +41,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Literal
 
 from . import catalogue as _catalogue
 from .catalogue import Catalogue
 from .confusables import loose_ascii, skeleton
 from .lookalike import LookalikeEngine, default_engine
+from .memo import capped_cache
 from .message import MessageView
 
 ClaimWhere = Literal[
@@ -127,7 +128,8 @@ class ClaimDetector:
         self._service = frozenset(w.replace(" ", "") for w in map(_norm, cat.service_words) if w)
         self._service_loose = frozenset(loose_ascii(w) for w in self._service)
         self._account = tuple(sorted({_norm(w) for w in cat.account_words if _norm(w)}, key=len))
-        self._segment = lru_cache(maxsize=2048)(self._segment_uncached)
+        # Keyed on text from the mail: long segments are computed, never kept (memo).
+        self._segment = capped_cache(2048, 256)(self._segment_uncached)
 
     # --- public ---------------------------------------------------------------------------
 

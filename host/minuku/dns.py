@@ -578,7 +578,7 @@ class DnspythonResolver:
         if not raw.local:
             self.health.record_success()
         ttl = min(max(raw.ttl, 0.0), _MAX_TTL)
-        if ttl > 0:
+        if ttl > 0 and len(key[0]) <= 253:  # a longer "name" is no DNS name: never kept
             with self._lock:
                 if len(self._cache) >= self._max_entries:
                     self._evict(self._clock())

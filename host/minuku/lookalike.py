@@ -46,13 +46,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Literal
 
 from . import catalogue as _catalogue
 from .catalogue import BrandLabel, Catalogue, normalize_host, public_suffix
 from .catalogue import registrable as _registrable
 from .confusables import is_mixed_script, loose_ascii, skeleton
+from .memo import DNS_NAME_CHARS, capped_cache
 
 Technique = Literal["homoglyph", "mixed_script", "typo", "subdomain", "combosquat", "tld_swap"]
 
@@ -137,7 +138,8 @@ def _visual_notes(token: str, label: str) -> str:
 
 
 class LookalikeEngine:
-    """Look-alike checks against one catalogue (build once; ``check`` is cached)."""
+    """Look-alike checks against one catalogue (build once; answers are cached by normalised
+    host, at most 253 characters each: a longer string is no host and is never cached)."""
 
     def __init__(self, cat: Catalogue, *, cache_size: int = 8192) -> None:
         self._cat = cat
@@ -186,7 +188,7 @@ class LookalikeEngine:
         self._genuine: dict[str, str] = {}
         for bid, dom in _catalogue.all_domains(cat):
             self._genuine.setdefault(dom, bid)
-        self.check = lru_cache(maxsize=cache_size)(self._check)
+        self._check_host = capped_cache(cache_size, DNS_NAME_CHARS)(self._check_normalised)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -203,12 +205,17 @@ class LookalikeEngine:
         hit = self._match(folded, context, allow_typo=False, relaxed=False, whole=False)
         return hit.brand_id if hit is not None else None
 
-    def _check(self, domain: str) -> LookalikeMatch | None:
+    def check(self, domain: str) -> LookalikeMatch | None:
+        """Is ``domain`` dressed up as a brand? Keyed on the normalised host, so the cache never
+        holds the raw string a mail sent (a 1 MB "host" is cut, folded, and found to be none)."""
         if not isinstance(domain, str):
             return None
         host = normalize_host(_PORT_RE.sub("", domain[: _MAX_HOST * 4].strip()))
         if not host or len(host) > _MAX_HOST or host.startswith("[") or ":" in host:
             return None
+        return self._check_host(host)
+
+    def _check_normalised(self, host: str) -> LookalikeMatch | None:
         if _IPV4_RE.match(host):
             return None
         if self._cat.owner_of(host) is not None or self._cat.is_known_unrelated(host):
@@ -401,7 +408,7 @@ class LookalikeEngine:
         return False
 
 
-@lru_cache(maxsize=4096)
+@capped_cache(4096, DNS_NAME_CHARS)
 def _segments_cached(text: str, affixes: frozenset[str]) -> bool:
     if not text:
         return True

@@ -57,7 +57,6 @@ the header is over the caps).
 from __future__ import annotations
 
 import base64
-import functools
 import logging
 import re
 import time
@@ -71,6 +70,7 @@ from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
 from ..dns import Resolver
+from ..memo import capped_cache
 from .dkimcore import (
     MAX_SIGNATURE_FIELD,
     CanonicalHeaders,
@@ -130,7 +130,9 @@ def _colon_list(value: bytes | None, default: bytes) -> list[bytes]:
     return [item.strip().lower() for item in (default if value is None else value).split(b":")]
 
 
-@functools.lru_cache(maxsize=512)
+# A record over 8 KB (no real key is) is parsed every time, never kept: the publisher of a
+# domain a mail names chooses its size (memo).
+@capped_cache(512, 8192)
 def parse_key_record(record: bytes) -> KeyRecord:
     """Parse one key record (RFC 6376 §3.6.1; cached: a sender's selector recurs on every mail).
 

@@ -8,8 +8,10 @@ suffix plus one label, e.g. ``mail.example.co.jp`` → ``example.co.jp`` and
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
+
+from ..memo import DNS_NAME_CHARS, capped_cache
 
 
 @cache
@@ -24,7 +26,8 @@ def _norm(domain: str) -> str:
     return domain.strip().rstrip(".").lower()
 
 
-@lru_cache(maxsize=8192)
+# Keyed on names from mail: a name over 253 characters is computed, never kept (memo).
+@capped_cache(8192, DNS_NAME_CHARS)
 def registrable(domain: str) -> str:
     """The registrable domain; a public suffix itself (or junk) is returned unchanged."""
     d = _norm(domain)
@@ -37,7 +40,7 @@ def registrable(domain: str) -> str:
     return str(org) if org else d
 
 
-@lru_cache(maxsize=8192)
+@capped_cache(8192, DNS_NAME_CHARS)
 def public_suffix(domain: str) -> str:
     """The public suffix of ``domain`` (``co.jp`` for ``mail.example.co.jp``)."""
     d = _norm(domain)
