@@ -593,3 +593,33 @@ def test_prefetch_of_an_idn_from_domain_asks_its_a_label_form() -> None:
 
     got = prefetch_queries(_view("From: a@b.example"), spf_domain=None, from_domains=["例え.jp"])
     assert got == [("_dmarc.xn--r8jz45g.jp", "TXT")]
+
+
+def test_prefetch_in_a_forked_child_does_not_wait_on_the_parents_threads() -> None:
+    # The host forks its check worker; the child must not submit to the parent's pool, whose
+    # threads it does not have (the prefetch would wait out its whole budget).
+    import os
+    import time
+
+    class Slow(FixtureResolver):
+        parallel = True
+
+        def query(self, name: str, rdtype: str) -> list[str]:
+            time.sleep(0.02)  # long enough for the pool to start all its threads
+            return super().query(name, rdtype)
+
+    BudgetResolver(Slow({})).prefetch([(f"h{i}.example", "A") for i in range(8)])
+    time.sleep(0.05)  # the parent's pool now has 8 idle threads; the child gets none of them
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        code = 1
+        try:
+            t = time.monotonic()
+            inner = Slow({"a.example": {"A": ["192.0.2.1"]}})
+            names = [("a.example", "A"), ("c.example", "A"), ("d.example", "A")]
+            BudgetResolver(inner, budget_s=2.5).prefetch(names)
+            code = 0 if len(inner.queries) == 3 and time.monotonic() - t < 1.0 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -354,11 +354,11 @@ def _host_check(server_arg: list[str], options: dict[str, Any]) -> dict[str, Any
 
 def test_host_started_with_nameserver_asks_it(server: LocalDns) -> None:
     payload = _host_check(["--nameserver", server.address], {"locale": "en"})
-    assert payload["verdict"] == "ok" and payload["verified"]
+    assert payload["verdict"] == "ok" and payload["verified"], payload
     assert server.count("_dmarc.amazon.co.jp", "TXT") == 1
 
 
 def test_addon_request_names_the_nameserver(server: LocalDns) -> None:
     payload = _host_check([], {"locale": "en", "nameservers": [server.address]})
-    assert payload["verdict"] == "ok" and payload["verified"]
+    assert payload["verdict"] == "ok" and payload["verified"], payload
     assert server.count("_dmarc.amazon.co.jp", "TXT") == 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -773,6 +774,18 @@ def _shared_pool() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(_POOL_WORKERS, thread_name_prefix="minuku-dns")
         return _pool
+
+
+def _forget_pool_after_fork() -> None:
+    # A forked check worker inherits the pool object but not its threads (nor a lock another
+    # thread held): work submitted there would never run. The child starts its own.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 _Memo = list[str] | NXDomain | DnsTempError
