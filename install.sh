@@ -11,6 +11,9 @@
 # Undo with: "<data folder>/venv/bin/minuku" uninstall
 # Environment: PYTHON=/path/to/python3.11+ picks the interpreter.
 set -euo pipefail
+# Everything this script creates (data folder, venv, launcher) is the user's alone, whatever
+# umask the shell had: under umask 000 another local user could replace what Thunderbird runs.
+umask 077
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SAMPLE="$REPO/examples/amazon-keiyaku-furikou-phish.eml"
@@ -58,6 +61,7 @@ fi
 
 say "== Minuku: host venv in $VENV (Python: $PY)"
 mkdir -p "$DATA"
+chmod 700 "$DATA" # an older install under a loose umask may have left it open
 if [ -x "$VPY" ] && python_ok "$VPY"; then
   :
 else

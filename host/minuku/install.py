@@ -438,16 +438,62 @@ def _missing_ancestors(path: Path) -> list[Path]:
     return missing
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    """Write atomically unless the file already holds these bytes (keeps reruns a no-op)."""
+# Fixed modes, whatever the umask (under umask 000 another local user could otherwise replace
+# the launcher Thunderbird runs). Folders are private; files readable; the launcher executable.
+DIR_MODE = 0o700
+FILE_MODE = 0o644
+EXEC_MODE = 0o755
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, where links need privileges
+
+
+def _make_dir(folder: Path) -> None:
+    """Create one folder with ``DIR_MODE`` exactly (``mkdir`` never follows a link there)."""
     try:
-        if path.read_bytes() == data:
-            return False
+        os.mkdir(folder, DIR_MODE)
+    except FileExistsError:
+        return  # someone made it meanwhile: not ours to re-mode
+    os.chmod(folder, DIR_MODE)  # the umask may have taken bits from the mode given to mkdir
+
+
+def _write_if_changed(path: Path, data: bytes, mode: int = FILE_MODE) -> bool:
+    """Write atomically unless the file already holds these bytes (keeps reruns a no-op).
+
+    The temporary file has a random name and is created exclusively without following links
+    (``O_EXCL|O_NOFOLLOW``): a link planted at a predictable temporary path cannot redirect
+    the write. ``os.replace`` swaps in the new file, replacing a link at ``path`` rather than
+    writing through it. The mode is set explicitly, whatever the umask.
+    """
+    import secrets
+    import stat
+
+    try:
+        st = os.lstat(path)
     except OSError:
-        pass
-    tmp = path.with_name(path.name + ".minuku-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            if stat.S_IMODE(st.st_mode) != mode:
+                os.chmod(path, mode)
+            return False
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_BINARY", 0)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.minuku-tmp")
+    fd = os.open(tmp, flags, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
+        if not hasattr(os, "fchmod"):
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return True
 
 
@@ -535,13 +581,12 @@ def install(
     for path in [p for p, _ in plan] + [layout.state_file]:
         created.update(_missing_ancestors(path.parent))
     for folder in sorted(created, key=lambda p: len(p.parts)):
-        folder.mkdir(exist_ok=True)
+        _make_dir(folder)
     written = []
     for path, data in plan:
-        if _write_if_changed(path, data):
+        executable = path == layout.launcher and layout.platform != WIN32
+        if _write_if_changed(path, data, EXEC_MODE if executable else FILE_MODE):
             written.append(path)
-    if layout.platform != WIN32:
-        layout.launcher.chmod(0o755)
     registry: dict[str, str] = {}
     if layout.registry_key is not None and ctx.registry is not None:
         value = str(layout.manifests[0])
