@@ -143,6 +143,7 @@ def test_silent_resolver_costs_the_first_message_only(server: LocalDns) -> None:
     for payload in (first, second):
         assert not payload.verified  # nothing was proven: never a silent "safe"
         assert payload.verdict != "danger"  # and a dead resolver is not the sender's fault
+        assert payload.dns_status == "failing"  # said, not hidden
     assert r.state()[0] == "failing" and "timeout" in r.state()[1]
 
 
@@ -198,7 +199,8 @@ def test_nxdomain_for_every_name_is_lying_not_a_missing_key(server: LocalDns) ->
     # a genuine mail. The resolver's word is not evidence: temperror, not fail.
     assert auth.dkim.result == "temperror"
     assert auth.dmarc.result in ("temperror", "unchecked")
-    assert check(GENUINE, resolver=r).verdict != "danger"
+    payload = check(GENUINE, resolver=r)
+    assert payload.verdict != "danger" and payload.dns_status == "lying"
 
 
 def test_fixture_opting_in_to_canaries_sees_nxdomain_for_everything() -> None:
