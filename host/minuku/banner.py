@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from .findings import Finding, Severity
+from .safetext import scrub_model
 from .verdict import Analysis
 from .wire import (
     Advice,
@@ -228,7 +229,7 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         summary = reasons[0].text
     else:
         summary = t["summary"]["unknown"]
-    return BannerPayload(
+    payload = BannerPayload(
         verdict=a.verdict,  # type: ignore[arg-type]
         brand=Brand(id=a.brand, name=bname) if a.brand and bname else None,
         title=title,
@@ -245,3 +246,5 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         if a.auth.zone_authserv_id
         else None,
     )
+    # The boundary: no lone surrogate from the mail reaches the JSON encoder (see safetext).
+    return scrub_model(payload)

@@ -8,11 +8,8 @@ a defect too. Thunderbird's ``X-Mozilla-*`` bookkeeping headers are ignored.
 
 from __future__ import annotations
 
+import binascii
 import codecs
-import email.header
-import email.message
-import email.parser
-import email.policy
 import email.utils
 import html.parser
 import re
@@ -72,6 +69,9 @@ class MessageView:
     date: str | None = None
     defects: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    # MIME parts the walk did not read, and why ("part 7: multipart nested over 40"): the
+    # findings from the headers stand, but the body analysis is known to be partial.
+    skipped: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         """The first header of that name (case-insensitive), decoded, or None."""
@@ -92,12 +92,33 @@ class MessageView:
 
 
 # ---------------------------------------------------------------- implementation
+#
+# The message is parsed here, not by the email library's parser: that parser recurses once per
+# nested message/rfc822 or multipart (RecursionError at ~1,000 levels, i.e. a 30 KB mail), and
+# spends seconds to minutes on crafted megabytes (long RFC 2231 parameter lists, long folded
+# headers, megabytes of encoded words). This one works on offsets into the one ``raw`` buffer
+# with C-speed regular expressions, walks MIME with an explicit stack, and bounds every loop
+# that runs Python code per item by a limit below; a limit that bites is recorded as a defect.
 
-MAX_HEADERS = 2000  # beyond this, headers are counted but not kept
+MAX_HEADERS = 2000  # header fields kept in general; identity and auth headers are kept beyond
+MAX_PRIORITY_HEADERS = 2000  # identity/auth headers kept beyond MAX_HEADERS
+MAX_HEADER_BYTES = 64 * 1024  # per header value; longer ones are truncated
+MAX_ADDRESS_HEADERS = 8  # From/Reply-To headers whose addresses are parsed
+MAX_ADDRESS_CHARS = 4096  # of each such header, handed to the address parser
+MAX_COMMENT_DEPTH = 16  # RFC 5322 comment nesting kept; deeper parentheses are dropped
+MAX_ENCODED_WORDS = 200  # RFC 2047 words decoded per header value
+MAX_HEADER_WORDS = 4000  # RFC 2047 words decoded across the whole header list
+MAX_PART_HEADERS = 100  # header fields read per MIME part
+MAX_PARAMS = 64  # Content-Type / Content-Disposition parameters read
 MAX_PARTS = 500
 MAX_DEPTH = 40
+MAX_PART_BYTES = 8 * 1024 * 1024  # encoded body bytes of one part that are decoded
 MAX_TEXT_CHARS = 2_000_000  # decoded text kept for analysis, per kind (text / html)
+MAX_HTML_CHARS = 512_000  # HTML handed to html.parser (about 1 µs a character at worst)
 MAX_LINKS = 2000
+MAX_LABEL = 63  # RFC 1035 label length: longer "xn--" labels are not decoded (punycode is O(n²))
+
+_STRIP_HEADER_PREFIX = "x-mozilla-"
 
 # Python's codec names for the charsets Japanese mail uses, with the supersets real mailers
 # actually emit (cp932 for Shift_JIS with NEC/IBM extensions, iso2022_jp_ext for half-width kana).
@@ -121,53 +142,150 @@ _CHARSET_ALIASES = {
     "x-unknown": ("utf-8", "cp932"),
 }
 
-_STRIP_HEADER_PREFIX = "x-mozilla-"
+# A charset label is a MIME token: no NUL, no spaces, short (codecs.lookup raises ValueError on a
+# NUL, and the name goes into a defect string).
+_CHARSET_NAME_RE = re.compile(r"[A-Za-z0-9._:+\-]{1,40}")
+# Text codecs whose decoders map bytes to characters and nothing else. Refused by omission:
+# utf-7 and unicode_escape / raw_unicode_escape (they decode to lone surrogates, and the escape
+# codecs interpret backslashes), punycode and idna (they raise on most input), and the
+# bytes-to-bytes or str-to-str "codecs" (base64, zlib, bz2, rot13, hex, uu, quopri, undefined).
+_SAFE_CODEC_RE = re.compile(
+    r"utf_8|utf_8_sig|utf_16(_be|_le)?|utf_32(_be|_le)?|ascii|latin_1|iso8859_\d+|cp\d+"
+    r"|mac_[a-z]+|koi8_[a-z]|kz1048|ptcp154|tis_620|hp_roman8|shift_jis(_2004|x0213)?"
+    r"|euc_(jp|kr|jis_2004|jisx0213)|iso2022_(jp|jp_1|jp_2|jp_2004|jp_3|jp_ext|kr)"
+    r"|gb2312|gbk|gb18030|hz|big5|big5hkscs|johab"
+)
+
+
+def safe_codec(charset: str) -> str | None:
+    """Python's codec for a charset label when it is a plain text codec, else None (not
+    memoised: codecs.lookup keeps its own cache, and a cache keyed on mail text must be capped)."""
+    if not _CHARSET_NAME_RE.fullmatch(charset):
+        return None
+    try:
+        name = codecs.lookup(charset).name
+    except (LookupError, ValueError):
+        return None
+    return name if _SAFE_CODEC_RE.fullmatch(name.replace("-", "_")) else None
+
+
+def _defect_token(s: str) -> str:
+    """An attacker-chosen name, made short and printable for a defect string."""
+    return "".join(ch if " " < ch < "\x7f" else "?" for ch in s[:40])
 
 
 def decode_bytes(data: bytes, charset: str | None, defects: list[str] | None = None) -> str:
-    """Decode body or header bytes by their declared charset, never raising."""
+    """Decode body or header bytes by their declared charset, never raising, always valid text."""
     cs = (charset or "").strip().strip('"').lower()
     candidates: tuple[str, ...] = _CHARSET_ALIASES.get(cs, (cs,) if cs else ("utf-8",))
-    for codec in candidates:
+    first_ok: str | None = None
+    for label in candidates:
+        codec = safe_codec(label)
+        if codec is None:
+            continue
+        first_ok = first_ok or codec
         try:
             return data.decode(codec)
-        except (LookupError, UnicodeDecodeError):
+        except (UnicodeError, ValueError):
             continue
     if defects is not None:
-        defects.append(f"undecodable_charset:{cs or 'none'}")
+        defects.append(f"undecodable_charset:{_defect_token(cs) or 'none'}")
     for codec in ("utf-8", "cp932", "euc_jp"):
         try:
             return data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
-    return data.decode(candidates[0] if _codec_ok(candidates[0]) else "utf-8", errors="replace")
+    return data.decode(first_ok or "utf-8", errors="replace")
 
 
-def _codec_ok(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
+def header_text(data: bytes) -> str:
+    """An 8-bit header value (RFC 6532 UTF-8, or a legacy CP932 mailer's) as valid text."""
+    if data.isascii():
+        return data.decode("ascii")
+    for codec in ("utf-8", "cp932"):
+        try:
+            return data.decode(codec)
+        except UnicodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
 
 
-def decode_words(value: str, defects: list[str] | None = None) -> str:
-    """RFC 2047 encoded-words (B and Q, any charset) → text; plain text passes through."""
+# RFC 2047 §2: =?charset?encoding?encoded-text?= ; RFC 2231 §5 allows charset*language.
+_EW_RE = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_NON_B64 = bytes(sorted(set(range(256)) - set(_B64_ALPHABET)))
+
+
+def b64_lenient(data: bytes) -> bytes:
+    """Base64 as mailers really write it: junk characters skipped, missing padding supplied."""
+    data = data.translate(None, _NON_B64)
+    if len(data) % 4 == 1:  # a lone trailing character carries no whole byte
+        data = data[:-1]
+    data += b"=" * (-len(data) % 4)
+    return binascii.a2b_base64(data)
+
+
+def _ew_bytes(enc: str, text: str) -> bytes:
+    raw = text.encode("utf-8", errors="replace")
+    if enc in "bB":
+        return b64_lenient(raw)
+    return binascii.a2b_qp(raw, header=True)
+
+
+def _decode_words(value: str, defects: list[str] | None, limit: int) -> tuple[str, int]:
+    """(decoded text, encoded words decoded). Adjacent words in one charset are joined as bytes
+    before decoding (a multibyte character may be split across words), and white space between
+    adjacent encoded words is dropped (RFC 2047 §6.2)."""
+    value = _unfold(value)
     if "=?" not in value:
-        return _unfold(value)
-    try:
-        pieces = email.header.decode_header(_unfold(value))
-    except Exception:  # hostile headers can break the stdlib decoder in many ways
-        if defects is not None:
-            defects.append("bad_encoded_word")
-        return _unfold(value)
+        return value, 0
     out: list[str] = []
-    for chunk, cs in pieces:
-        if isinstance(chunk, str):
-            out.append(chunk)
+    pending = bytearray()
+    pending_cs: str | None = None
+    pos = 0
+    used = 0
+    for m in _EW_RE.finditer(value):
+        if used >= limit:
+            if defects is not None:
+                defects.append("too_many_encoded_words")
+            break
+        used += 1
+        between = value[pos : m.start()]
+        cs = m.group(1).split("*", 1)[0].lower()
+        try:
+            data = _ew_bytes(m.group(2), m.group(3))
+        except (binascii.Error, ValueError):
+            if defects is not None:
+                defects.append("bad_encoded_word")
+            data = None
+        adjacent = pending_cs is not None and not between.strip()
+        if data is not None and adjacent and cs == pending_cs:
+            pending += data
+            pos = m.end()
+            continue
+        if pending_cs is not None:
+            out.append(decode_bytes(bytes(pending), pending_cs, defects))
+            pending.clear()
+            pending_cs = None
+        if not adjacent:
+            out.append(between)
+        if data is None:
+            out.append(m.group(0))
         else:
-            out.append(decode_bytes(chunk, cs, defects))
-    return "".join(out)
+            pending += data
+            pending_cs = cs
+        pos = m.end()
+    if pending_cs is not None:
+        out.append(decode_bytes(bytes(pending), pending_cs, defects))
+    out.append(value[pos:])
+    return "".join(out), used
+
+
+def decode_words(
+    value: str, defects: list[str] | None = None, limit: int = MAX_ENCODED_WORDS
+) -> str:
+    """RFC 2047 encoded-words (B and Q, safe charsets only) → text; plain text passes through."""
+    return _decode_words(value, defects, limit)[0]
 
 
 def _unfold(value: str) -> str:
@@ -177,23 +295,6 @@ def _unfold(value: str) -> str:
 _FOLD_RE = re.compile(r"\r?\n[ \t]*")
 
 
-def _header_str(value: object) -> str:
-    # compat32 hands back str for well-formed headers and Header objects for 8-bit ones.
-    if isinstance(value, str):
-        return value
-    if isinstance(value, email.header.Header):
-        return str(value)
-    return str(value)
-
-
-def _raw_header_text(value: str) -> str:
-    """compat32 keeps 8-bit header bytes as surrogateescape; recover them as UTF-8 or CP932."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    data = value.encode("ascii", errors="surrogateescape")
-    return decode_bytes(data, "utf-8")
-
-
 def idna_to_unicode(host: str) -> str:
     """Lowercase, strip the trailing dot, decode A-labels; invalid punycode stays as written."""
     host = host.strip().rstrip(".").lower()
@@ -201,7 +302,7 @@ def idna_to_unicode(host: str) -> str:
         return host
     labels = []
     for label in host.split("."):
-        if label.startswith("xn--"):
+        if label.startswith("xn--") and len(label) <= MAX_LABEL:
             try:
                 label = label[4:].encode("ascii").decode("punycode")
             except (UnicodeError, ValueError):
@@ -218,6 +319,8 @@ def idna_to_ascii(host: str) -> str:
         if label.isascii():
             labels.append(label)
             continue
+        if len(label) > MAX_LABEL:
+            return host
         try:
             labels.append("xn--" + label.encode("punycode").decode("ascii"))
         except (UnicodeError, ValueError):
@@ -225,9 +328,29 @@ def idna_to_ascii(host: str) -> str:
     return ".".join(labels)
 
 
+def _shallow_comments(value: str) -> str:
+    """Drop RFC 5322 comment nesting deeper than MAX_COMMENT_DEPTH: the address parser recurses
+    once per level, and "((((…" would end the parse (and the From) with a RecursionError."""
+    if value.count("(") <= MAX_COMMENT_DEPTH:
+        return value
+    out: list[str] = []
+    depth = 0
+    for ch in value:
+        if ch == "(":
+            depth += 1
+            if depth > MAX_COMMENT_DEPTH:
+                continue
+        elif ch == ")" and depth > 0:
+            depth -= 1
+            if depth >= MAX_COMMENT_DEPTH:
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
 def _make_address(name: str, addr: str, defects: list[str]) -> Address:
     display = unicodedata.normalize("NFC", decode_words(name, defects)) if name else ""
-    addr = _raw_header_text(addr.strip())
+    addr = addr.strip()
     local, _, domain = addr.rpartition("@") if "@" in addr else (addr, "", "")
     udomain = idna_to_unicode(domain)
     return Address(
@@ -241,14 +364,18 @@ def _make_address(name: str, addr: str, defects: list[str]) -> Address:
 
 def _addresses(values: list[str], defects: list[str]) -> tuple[Address, ...]:
     out: list[Address] = []
-    for value in values:
-        value = _raw_header_text(value)
+    if len(values) > MAX_ADDRESS_HEADERS:
+        defects.append("too_many_address_headers")
+    for value in values[:MAX_ADDRESS_HEADERS]:
+        if len(value) > MAX_ADDRESS_CHARS:
+            defects.append("address_header_truncated")
+            value = value[:MAX_ADDRESS_CHARS]
         try:
-            pairs = email.utils.getaddresses([value])
-        except Exception:
+            pairs = email.utils.getaddresses([_shallow_comments(value)])
+        except Exception:  # the stdlib address parser has many ways to fail on hostile input
             defects.append("unparseable_address")
             continue
-        for name, addr in pairs:
+        for name, addr in pairs[:MAX_LINKS]:
             if not name and not addr:
                 continue
             out.append(_make_address(name, addr, defects))
@@ -372,66 +499,365 @@ def _text_links(text: str) -> list[Link]:
     return out
 
 
-def _iter_parts(msg: email.message.Message, defects: list[str]) -> list[email.message.Message]:
-    """Leaf parts in order, iteratively, with depth and count limits."""
-    leaves: list[email.message.Message] = []
-    stack: list[tuple[email.message.Message, int]] = [(msg, 0)]
-    seen = 0
-    while stack:
-        part, depth = stack.pop()
-        seen += 1
-        if seen > MAX_PARTS:
-            defects.append("too_many_parts")
+# ---- header sections (RFC 5322 §2.2, §3.6), on offsets into the raw bytes
+
+# A field: a name of printable ASCII but ":" (as the email library's headerRE), ":", then the
+# value with its folded continuation lines.
+_FIELD_RE = re.compile(rb"(?m)^([!-9;-~]*):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
+_FIELD_START_RE = re.compile(rb"[!-9;-~]*:|[ \t]")
+# The header section ends at an empty line, or at the first line that is neither a field nor a
+# continuation (the email library then starts the body there too).
+_HEAD_END_RE = re.compile(rb"\n(?:\r?\n|(?![ \t]|[!-9;-~]*:))")
+_IDENTITY_RE = re.compile(rb"(?mi)^(?:from|sender|reply-to|return-path):")
+_AUTH_RE = re.compile(
+    rb"(?mi)^(?:authentication-results|dkim-signature|arc-[!-9;-~]*|received-spf|received):"
+)
+
+
+def _split_entity(data: bytes, start: int, end: int, top: bool) -> tuple[int, int, int]:
+    """(header start, header end, body start) of the entity data[start:end]."""
+    if top and data.startswith(b"From ", start):  # an mbox separator line, as in a saved file
+        nl = data.find(b"\n", start, end)
+        start = end if nl < 0 else nl + 1
+    if start >= end:
+        return start, start, start
+    if data.startswith(b"\n", start) or data.startswith(b"\r\n", start):
+        return start, start, data.index(b"\n", start) + 1
+    if not _FIELD_START_RE.match(data, start, end):
+        return start, start, start  # no header section: it is all body
+    m = _HEAD_END_RE.search(data, start, end)
+    if m is None:
+        return start, end, end
+    hend = m.start() + 1
+    return start, hend, m.end() if m.end() > hend else hend
+
+
+def _fields(
+    data: bytes, start: int, end: int, limit: int, defects: list[str], priority: bool
+) -> list[tuple[int, bytes, bytes]]:
+    """(offset, name, value) of the fields in data[start:end], at most ``limit`` of them; with
+    ``priority``, identity and authentication fields past the limit are kept too (a flood of
+    filler headers must not push From out of sight)."""
+    it = _FIELD_RE.finditer(data, start, end)
+    out: list[tuple[int, bytes, bytes]] = []
+    for m in it:
+        if len(out) >= limit:
+            defects.append("too_many_headers")
+            if priority:
+                _priority_fields(data, m.start(), end, out, defects)
             break
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            if depth >= MAX_DEPTH:
-                defects.append("mime_too_deep")
-                continue
-            stack.extend(
-                (p, depth + 1) for p in reversed(payload) if isinstance(p, email.message.Message)
-            )
+        out.append((m.start(), m.group(1), _cap_value(m.group(2), defects)))
+    return out
+
+
+def _priority_fields(
+    data: bytes, start: int, end: int, out: list[tuple[int, bytes, bytes]], defects: list[str]
+) -> None:
+    extra: list[tuple[int, bytes, bytes]] = []
+    for rx, cap in ((_IDENTITY_RE, MAX_PRIORITY_HEADERS // 2), (_AUTH_RE, MAX_PRIORITY_HEADERS)):
+        n = 0
+        for hit in rx.finditer(data, start, end):
+            if n >= cap:
+                defects.append("too_many_priority_headers")
+                break
+            m = _FIELD_RE.match(data, hit.start(), end)
+            if m is not None:
+                extra.append((m.start(), m.group(1), _cap_value(m.group(2), defects)))
+                n += 1
+    out.extend(sorted(extra))
+
+
+def _cap_value(value: bytes, defects: list[str]) -> bytes:
+    if len(value) > MAX_HEADER_BYTES:
+        defects.append("header_truncated")
+        return value[:MAX_HEADER_BYTES]
+    return value
+
+
+# ---- MIME parameters (RFC 2045 §5.1, RFC 2231)
+
+# Tokens of a parameter list: a quoted string (an unterminated one runs to the end, so the
+# pattern cannot fail and backtrack), a run of other characters, or a separator.
+_PARAM_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|[^;"]+|;', re.S)
+_QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
+
+
+def _params(value: str) -> tuple[str, dict[str, str]]:
+    """(lowercased first token, {parameter: value}) of a Content-Type/Disposition value, with
+    RFC 2231 continuations joined and charset'lang'%XX values decoded."""
+    pieces: list[list[str]] = [[]]
+    for i, m in enumerate(_PARAM_TOKEN_RE.finditer(value)):
+        if i > 8 * MAX_PARAMS:
+            break
+        tok = m.group(0)
+        if tok == ";":
+            if len(pieces) > MAX_PARAMS:
+                break
+            pieces.append([])
         else:
-            leaves.append(part)
+            pieces[-1].append(tok)
+    main = "".join(pieces[0]).strip().lower()
+    segments: dict[str, list[tuple[int, bool, str]]] = {}
+    for piece in pieces[1:]:
+        text = "".join(piece)
+        name, eq, val = text.partition("=")
+        if not eq:
+            continue
+        name = name.strip().lower()
+        val = val.strip()
+        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
+            val = _QUOTED_PAIR_RE.sub(r"\1", val[1:-1])
+        # RFC 2231 §3-4: name*=ext, name*N=plain segment, name*N*=ext segment.
+        base, star, rest = name.partition("*")
+        index = 0
+        extended = False
+        if star:
+            num, star2, _ = rest.partition("*")
+            if not num:
+                extended = True
+            elif num.isdigit() and len(num) < 4:
+                index = int(num)
+                extended = bool(star2)
+            else:
+                continue
+        segments.setdefault(base, []).append((index, extended, val))
+    params: dict[str, str] = {}
+    for base, segs in segments.items():
+        segs.sort(key=lambda s: s[0])
+        if not any(ext for _, ext, _ in segs):
+            params[base] = "".join(v for _, _, v in segs)
+            continue
+        charset = "us-ascii"
+        buf = bytearray()
+        for n, (_, ext, v) in enumerate(segs):
+            if ext:
+                if n == 0 and v.count("'") >= 2:
+                    charset, _lang, v = v.split("'", 2)
+                buf += urllib.parse.unquote_to_bytes(v)
+            else:
+                buf += v.encode("utf-8", errors="replace")
+        params[base] = decode_bytes(bytes(buf), charset or "us-ascii")
+    return main, params
+
+
+# ---- MIME bodies (RFC 2045, RFC 2046)
+
+
+@dataclass
+class _Entity:
+    ctype: str = "text/plain"
+    params: dict[str, str] = field(default_factory=dict)
+    cte: str = ""
+    has_filename: bool = False
+
+
+_Field = tuple[int, bytes, bytes]
+
+
+def _entity(
+    data: bytes,
+    hstart: int,
+    hend: int,
+    defects: list[str],
+    default: str,
+    fields: list[_Field] | None,
+) -> _Entity:
+    got = (
+        fields
+        if fields is not None
+        else _fields(data, hstart, hend, MAX_PART_HEADERS, defects, False)
+    )
+    ent = _Entity(ctype=default)
+    disposition: dict[str, str] = {}
+    seen_ct = False
+    for _, name, value in got:
+        lname = name.lower()
+        if lname == b"content-type" and not seen_ct:
+            seen_ct = True
+            main, params = _params(_unfold(header_text(value)))
+            # RFC 2045 §5.2: a Content-Type without a type/subtype means the default.
+            if re.fullmatch(r"[!#-'*+.0-9A-Z^-~-]+/[!#-'*+.0-9A-Z^-~-]+", main, re.I):
+                ent.ctype = main
+            ent.params = params
+        elif lname == b"content-transfer-encoding" and not ent.cte:
+            ent.cte = _unfold(header_text(value)).lower()
+        elif lname == b"content-disposition" and not disposition:
+            _, disposition = _params(_unfold(header_text(value)))
+    ent.has_filename = bool(disposition.get("filename") or ent.params.get("name"))
+    return ent
+
+
+def _delimiter_re(boundary: str) -> re.Pattern[bytes]:
+    b = re.escape(boundary.encode("utf-8", errors="replace"))
+    return re.compile(rb"\n--" + b + rb"(--)?[ \t]*\r?(?=\n|\Z)")
+
+
+def _split_multipart(
+    data: bytes, start: int, end: int, boundary: str, defects: list[str], room: int
+) -> list[tuple[int, int]]:
+    """(start, end) of each body part between the boundary's delimiter lines (RFC 2046 §5.1.1):
+    the CRLF before a delimiter belongs to it; preamble and epilogue are dropped."""
+    rx = _delimiter_re(boundary)
+    parts: list[tuple[int, int]] = []
+    pos: int | None = None
+    first = rx.match(b"\n" + data[start : start + len(boundary) + 200])
+    if first is not None:  # a delimiter on the body's very first line
+        pos = start + first.end() - 1
+        if first.group(1):
+            return parts
+    closed = False
+    for m in rx.finditer(data, start, end):
+        if pos is not None:
+            stop = m.start()
+            if stop > pos and data[stop - 1 : stop] == b"\r":
+                stop -= 1
+            parts.append((_after_newline(data, pos, end), max(stop, pos)))
+            if len(parts) >= room:
+                defects.append("too_many_parts")
+                return parts
+        pos = m.end()
+        if m.group(1):
+            closed = True
+            break
+    if pos is None:
+        defects.append("StartBoundaryNotFoundDefect")
+        return parts
+    if not closed:
+        defects.append("CloseBoundaryNotFoundDefect")
+        parts.append((_after_newline(data, pos, end), end))
+    return parts
+
+
+def _after_newline(data: bytes, pos: int, end: int) -> int:
+    nl = data.find(b"\n", pos, min(end, pos + 2))
+    return nl + 1 if nl >= 0 else min(pos, end)
+
+
+def _transfer_decode(data: bytes, cte: str, defects: list[str]) -> bytes:
+    if cte == "base64":
+        try:
+            return b64_lenient(data)
+        except (binascii.Error, ValueError):
+            defects.append("undecodable_part")
+            return b""
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(data)
+    return data
+
+
+def _walk(
+    data: bytes,
+    top: tuple[int, int, int],
+    top_fields: list[tuple[int, bytes, bytes]],
+    defects: list[str],
+    skipped: list[str],
+) -> list[tuple[str, bytes, str | None]]:
+    """(content type, transfer-decoded bytes, charset) of every text/plain and text/html leaf
+    that is not an attachment, in order. Iterative, bounded in depth, part count and bytes; a
+    part that cannot be read is skipped and recorded, and the walk goes on."""
+    leaves: list[tuple[str, bytes, str | None]] = []
+    # (header start, header end, body start, body end, depth, default type, fields or None)
+    stack: list[tuple[int, int, int, int, int, str, list[_Field] | None]] = [
+        (top[0], top[1], top[2], len(data), 0, "text/plain", top_fields)
+    ]
+    seen = 0
+    budget = MAX_TEXT_CHARS * 8  # encoded bytes handed to decoders, all parts together
+    while stack:
+        hstart, hend, bstart, bend, depth, default, fields = stack.pop()
+        seen += 1
+        where = f"part {seen}"
+        try:
+            ent = _entity(data, hstart, hend, defects, default, fields)
+            maintype = ent.ctype.split("/", 1)[0]
+            if maintype in ("multipart", "message") and ent.ctype != "message/delivery-status":
+                if maintype == "message" and ent.ctype not in ("message/rfc822", "message/global"):
+                    continue
+                if depth >= MAX_DEPTH:
+                    defects.append("mime_too_deep")
+                    skipped.append(f"{where}: {_defect_token(ent.ctype)} nested over {MAX_DEPTH}")
+                    continue
+                if maintype == "message":
+                    h0, h1, b0 = _split_entity(data, bstart, bend, False)
+                    stack.append((h0, h1, b0, bend, depth + 1, "text/plain", None))
+                    continue
+                boundary = ent.params.get("boundary", "")
+                if not boundary:
+                    defects.append("NoBoundaryInMultipartDefect")
+                    skipped.append(f"{where}: multipart without boundary")
+                    continue
+                room = MAX_PARTS - seen - len(stack)
+                if room <= 0:
+                    defects.append("too_many_parts")
+                    skipped.append(f"{where}: over {MAX_PARTS} parts")
+                    break
+                child_default = (
+                    "message/rfc822" if ent.ctype == "multipart/digest" else "text/plain"
+                )
+                children = []
+                for pstart, pend in _split_multipart(
+                    data, bstart, bend, boundary[:200], defects, room
+                ):
+                    h0, h1, b0 = _split_entity(data, pstart, pend, False)
+                    children.append((h0, h1, b0, pend, depth + 1, child_default, None))
+                stack.extend(reversed(children))
+                continue
+            if ent.ctype not in ("text/plain", "text/html") or ent.has_filename:
+                continue
+            if budget <= 0:
+                defects.append("text_truncated")
+                skipped.append(f"{where}: text over the size cap")
+                continue
+            n = min(bend - bstart, MAX_PART_BYTES, budget)
+            if n < bend - bstart:
+                defects.append("part_truncated")
+            budget -= n
+            body = _transfer_decode(data[bstart : bstart + n], ent.cte, defects)
+            leaves.append((ent.ctype, body, ent.params.get("charset")))
+        except Exception as exc:  # one unreadable part never costs the rest of the message
+            defects.append("undecodable_part")
+            skipped.append(f"{where}: {type(exc).__name__}")
     return leaves
 
 
-def _part_text(part: email.message.Message, defects: list[str]) -> str:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        defects.append("undecodable_part")
-        return ""
-    if not isinstance(data, bytes):
-        return ""
-    for d in part.defects:
-        defects.append(type(d).__name__)
-    return decode_bytes(data, part.get_content_charset(), defects)
+# Stray "<" (one that meets another "<", or the end, before any ">") makes html.parser rescan
+# the rest of the document once per "<": quadratic, 15+ s on 2 MB of "<a". Such a "<" starts no
+# tag in a browser either, so it is escaped before parsing; complete comments go first (their
+# insides never render) so that tags inside them cannot be mistaken for stray ones.
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_STRAY_LT_RE = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+
+
+def _tame_html(html_text: str) -> str:
+    last = html_text.rfind("-->")
+    if last >= 0 and "<!--" in html_text:
+        html_text = _COMMENT_RE.sub(" ", html_text[: last + 3]) + html_text[last + 3 :]
+    return _STRAY_LT_RE.sub("&lt;", html_text)
 
 
 def parse_message(raw: bytes) -> MessageView:
     defects: list[str] = []
-    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
-    for d in msg.defects:
-        defects.append(type(d).__name__)
+    skipped: list[str] = []
+    hstart, hend, bstart = _split_entity(raw, 0, len(raw), True)
+    fields = _fields(raw, hstart, hend, MAX_HEADERS, defects, True)
+    if hstart < hend and raw[hstart : hstart + 1] in (b" ", b"\t"):
+        defects.append("FirstHeaderLineIsContinuationDefect")
 
     headers: list[tuple[str, str]] = []
     raw_values: dict[str, list[str]] = {}
     arc: list[tuple[str, str]] = []
-    count = 0
-    for name, value in msg.raw_items():
-        count += 1
+    word_budget = MAX_HEADER_WORDS
+    for _, bname, bvalue in fields:
+        name = bname.decode("ascii")
         lname = name.lower()
         if lname.startswith(_STRIP_HEADER_PREFIX):
             continue
-        sval = _header_str(value)
-        if count <= MAX_HEADERS:
-            raw_values.setdefault(lname, []).append(sval)
-            headers.append((name, decode_words(_raw_header_text(sval), defects)))
-            if lname.startswith("arc-"):
-                arc.append((name, _unfold(sval)))
-    if count > MAX_HEADERS:
-        defects.append("too_many_headers")
+        sval = header_text(bvalue).rstrip("\r\n")
+        raw_values.setdefault(lname, []).append(sval)
+        decoded, used = _decode_words(sval, defects, max(0, min(MAX_ENCODED_WORDS, word_budget)))
+        word_budget -= used
+        headers.append((name, decoded))
+        if lname.startswith("arc-"):
+            arc.append((name, _unfold(sval)))
 
     from_values = raw_values.get("from", [])
     from_ = _addresses(from_values, defects)
@@ -449,35 +875,40 @@ def parse_message(raw: bytes) -> MessageView:
     htmls: list[str] = []
     links: list[Link] = []
     images: list[Image] = []
-    text_len = 0
-    for part in _iter_parts(msg, defects):
-        ctype = part.get_content_type()
-        if ctype not in ("text/plain", "text/html") or part.get_filename():
-            continue
-        if text_len >= MAX_TEXT_CHARS:
+    text_len = {"text/plain": 0, "text/html": 0}
+    leaves = _walk(raw, (hstart, hend, bstart), fields, defects, skipped)
+    for n, (ctype, data, charset) in enumerate(leaves):
+        room = MAX_TEXT_CHARS - text_len[ctype]
+        if room <= 0:
             defects.append("text_truncated")
-            break
-        body = _part_text(part, defects)[: MAX_TEXT_CHARS - text_len]
-        text_len += len(body)
-        if ctype == "text/plain":
-            texts.append(body)
-            links.extend(_text_links(body))
-        else:
+            continue
+        try:
+            body = decode_bytes(data, charset, defects)[:room]
+            text_len[ctype] += len(body)
+            if ctype == "text/plain":
+                texts.append(body)
+                links.extend(_text_links(body))
+                continue
+            if len(body) > MAX_HTML_CHARS:
+                defects.append("html_truncated")
+                body = body[:MAX_HTML_CHARS]
             scan = _HtmlScan()
             try:
-                scan.feed(body)
+                scan.feed(_tame_html(body))
                 scan.close()
             except Exception:  # html.parser is lenient, but never let a part end the parse
                 defects.append("html_parse_error")
-            visible = "".join(scan.text)
-            htmls.append(visible)
+            htmls.append("".join(scan.text))
             links.extend(scan.links)
             links.extend(_text_links(" ".join(scan.outside_anchors)))
             images.extend(scan.images)
+        except Exception as exc:  # one unreadable part never costs the rest of the message
+            defects.append("undecodable_part")
+            skipped.append(f"text part {n + 1}: {type(exc).__name__}")
 
     def first(name: str) -> str | None:
         v = raw_values.get(name)
-        return decode_words(_raw_header_text(v[0]), defects) if v else None
+        return decode_words(v[0], defects) if v else None
 
     return MessageView(
         raw=raw,
@@ -501,4 +932,5 @@ def parse_message(raw: bytes) -> MessageView:
         message_id=first("message-id"),
         date=first("date"),
         defects=tuple(dict.fromkeys(defects)),
+        skipped=tuple(skipped[:50]),
     )
