@@ -24,6 +24,12 @@ MAX_FRAME_BYTES = MAX_MESSAGE_BYTES * 4 // 3 + 64 * 1024
 MAX_OUTGOING_FRAME_BYTES = 1024 * 1024 - 1
 
 
+# IPv4[:PORT], [IPv6]:PORT or a bare IPv6 address; the host still checks each address.
+_NAMESERVER = (
+    r"^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?|[0-9A-Fa-f:.]{2,45})$"
+)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,10 +46,12 @@ class CheckOptions(_Model):
     trusted_arc_sealers: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
         default_factory=list, max_length=32
     )
-    nameservers: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default_factory=list,
-        max_length=8,
-        description="DNS servers as IP or IP:PORT; empty: the system's resolver",
+    nameservers: list[Annotated[str, Field(min_length=1, max_length=64, pattern=_NAMESERVER)]] = (
+        Field(
+            default_factory=list,
+            max_length=8,
+            description="DNS servers as IP or IP:PORT; empty: the system's resolver",
+        )
     )
 
 
