@@ -54,7 +54,15 @@ def _add_dns_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ID",
-        help="trust this receiving server's Authentication-Results",
+        help="trust Authentication-Results with this authserv-id (your receiving server's), "
+        "where only that server writes them; without one no A-R is trusted",
+    )
+    p.add_argument(
+        "--trust-arc-sealer",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="also believe ARC chains sealed by this domain (a list of well-known ones is built in)",
     )
     p.add_argument(
         "--dns-budget",
@@ -167,6 +175,7 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         lang=args.lang or default_lang(),
         offline=bool(args.offline),
         trusted_authserv_ids=tuple(args.trust_authserv_id),
+        trusted_arc_sealers=tuple(args.trust_arc_sealer),
         dns_budget_s=args.dns_budget,
         nameservers=_nameservers(getattr(args, "nameserver", None) or ()),
     )
