@@ -246,6 +246,26 @@ const [id, items, done] = arguments;
 })().catch((e) => done({ error: String(e) }));
 """
 
+JS_GET_STORAGE = """
+const [id, done] = arguments;
+(async () => {
+  const { ExtensionStorageIDB } = ChromeUtils.importESModule("resource://gre/modules/ExtensionStorageIDB.sys.mjs");
+  const policy = WebExtensionPolicy.getByID(id);
+  if (!policy || !policy.extension) return done({ error: "add-on not running" });
+  const db = await ExtensionStorageIDB.open(ExtensionStorageIDB.getStoragePrincipal(policy.extension));
+  done({ ok: true, stored: await db.get(null) });
+})().catch((e) => done({ error: String(e) }));
+"""
+
+JS_OPEN_OPTIONS = """
+const [id] = arguments;
+const policy = WebExtensionPolicy.getByID(id);
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const url = policy.getURL("options.html");
+win.gTabmail.openTab("contentTab", { url });
+return url;
+"""
+
 JS_ADDON_STATE = """
 const [id, done] = arguments;
 const { AddonManager } = ChromeUtils.importESModule("resource://gre/modules/AddonManager.sys.mjs");
@@ -313,6 +333,18 @@ class Thunderbird:
         if "error" in result:
             raise RuntimeError(f"could not set the add-on's storage: {result['error']}")
         return result
+
+    def get_storage(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.run_async(JS_GET_STORAGE, [ADDON_ID])
+        if "error" in result:
+            raise RuntimeError(f"could not read the add-on's storage: {result['error']}")
+        stored: dict[str, Any] = result["stored"]
+        return stored
+
+    def open_options(self) -> str:
+        """Open the add-on's options page in a content tab."""
+        url: str = self.run(JS_OPEN_OPTIONS, [ADDON_ID])
+        return url
 
     def addon_state(self) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self.run_async(JS_ADDON_STATE, [ADDON_ID])
