@@ -405,8 +405,9 @@ def _uncapped_lru_caches() -> list[str]:
 
     import minuku
 
-    # Keyed on the add-on's nameserver setting (at most 8 of 64 characters), never on mail.
-    allowed = {"minuku.dns._resolver_for"}
+    # Keyed on the add-on's nameserver setting (at most 8 of 64 characters) and on the
+    # validated locale ("ja"/"en"), never on mail.
+    allowed = {"minuku.dns._resolver_for", "minuku.banner.catalogue_text"}
     found = []
     for info in pkgutil.walk_packages(minuku.__path__, "minuku."):
         if info.name == "minuku.__main__":

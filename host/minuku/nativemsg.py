@@ -279,14 +279,22 @@ class Host:
                 "message_too_large", f"message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
             )
         opts = req.options
+        nameservers = tuple(opts.nameservers)
+        try:
+            from .dns import parse_nameserver
+
+            for ns in nameservers:
+                parse_nameserver(ns)
+        except ValueError as exc:
+            raise FrameError("bad_request", f"bad request: options.nameservers: {exc}") from None
         options = CheckOptions(
             lang=opts.locale or default_lang(),
             offline=opts.offline,
             trusted_authserv_ids=tuple(opts.trusted_authserv_ids),
             trusted_arc_sealers=tuple(opts.trusted_arc_sealers),
+            nameservers=nameservers,
         )
-        nameservers = tuple(getattr(opts, "nameservers", ()) or ())
-        outcome = self.worker().run(Job(raw, options, nameservers))
+        outcome = self.worker().run(Job(raw, options))
         payload = outcome.payload
         if payload is None:
             payload = cut_short(

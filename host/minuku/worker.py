@@ -51,7 +51,6 @@ DEFAULT_CPU_BUDGET_S = 2.0
 MIN_GRACE_S = 1.0
 READY_TIMEOUT_S = 60.0  # a spawned child imports everything before it says ready
 _POLL_S = 0.05
-_MAX_RESOLVERS = 4  # distinct nameserver settings kept (each with its own cache)
 
 # (raw, resolver or None, options) -> payload; runs in the child.
 CheckFn = Callable[[bytes, Any, CheckOptions], BannerPayload]
@@ -68,8 +67,7 @@ def run_check(raw: bytes, resolver: Any, options: CheckOptions) -> BannerPayload
 @dataclass(frozen=True)
 class Job:
     raw: bytes
-    options: CheckOptions
-    nameservers: tuple[str, ...] = ()
+    options: CheckOptions  # options.nameservers, when set, pick the resolver (check.py)
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def _child_main(
     except Exception:  # noqa: BLE001 - a failed warm-up shows again, and is reported, per check
         log.exception("worker warm-up failed")
     conn.send(("ready",))
-    resolvers: dict[tuple[str, ...], Any] = {}
+    resolver: Any = None
     while True:
         try:
             # A forked child holds a copy of the host's end of the pipe too, so the host's death
@@ -113,39 +111,21 @@ def _child_main(
         except Exception:  # noqa: BLE001 - the full check reports what went wrong
             found = ()
         conn.send(("headers", found))
-        resolver = None
-        if not job.options.offline:
-            resolver = _resolver_for(resolvers, job.nameservers, resolver_factory)
+        if resolver is None and resolver_factory is not None:
+            try:
+                resolver = resolver_factory()  # once: its cache serves every later check
+            except Exception:  # noqa: BLE001 - check() falls back to the system's resolver
+                log.exception("resolver factory failed")
+                resolver_factory = None
+        # A request naming its own servers gets check.default_resolver(those), one per list.
+        own = None if job.options.offline or job.options.nameservers else resolver
         try:
-            payload = target(job.raw, resolver, job.options)
+            payload = target(job.raw, own, job.options)
         except Exception as exc:  # noqa: BLE001 - check() already turns failures into unknown
             log.exception("check failed in worker")
             conn.send(("error", f"{type(exc).__name__}"))
             continue
         conn.send(("done", payload))
-
-
-def _resolver_for(
-    resolvers: dict[tuple[str, ...], Any],
-    nameservers: tuple[str, ...],
-    factory: ResolverFactory | None,
-) -> Any:
-    if nameservers in resolvers:
-        return resolvers[nameservers]
-    if factory is not None and not nameservers:
-        res = factory()
-    elif nameservers:
-        from .dns import DnspythonResolver
-
-        res = DnspythonResolver(nameservers=list(nameservers))
-    else:
-        from .check import default_resolver
-
-        res = default_resolver()
-    if len(resolvers) >= _MAX_RESOLVERS:
-        resolvers.pop(next(iter(resolvers)))
-    resolvers[nameservers] = res
-    return res
 
 
 def _detach_from_channel(keep_fd: int | None) -> None:
@@ -192,6 +172,16 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def _picklable(obj: object) -> bool:
+    import pickle
+
+    try:
+        pickle.dumps(obj)
+    except Exception:  # noqa: BLE001 - pickling raises many kinds
+        return False
+    return True
+
+
 def _default_start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
@@ -231,10 +221,16 @@ class CheckWorker:
         if self._proc is not None and self._proc.is_alive():
             return
         self._discard()
+        factory = self._resolver_factory
+        if self._method != "fork" and factory is not None and not _picklable(factory):
+            # A spawned child gets its arguments pickled; a lambda cannot be. Its checks use
+            # the system's resolver (or the request's nameservers) rather than fail.
+            log.warning("resolver factory cannot reach a spawned worker; using the default")
+            factory = None
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
             target=_child_main,
-            args=(child, self._target, self._resolver_factory, os.getpid(), self._method == "fork"),
+            args=(child, self._target, factory, os.getpid(), self._method == "fork"),
             name="minuku-check",
             daemon=True,
         )
