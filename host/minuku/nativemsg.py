@@ -368,7 +368,14 @@ def serve(
     delays a ``pong``. Answers may therefore come out of request order; each carries its id.
     At EOF every check already read still gets its answer before the loop returns.
     """
-    inp = stdin if stdin is not None else sys.stdin.buffer
+    if stdin is not None:
+        inp = stdin
+    else:
+        # Read the channel through a private unbuffered file: a forked worker's bootstrap
+        # closes sys.stdin, and with this thread blocked inside sys.stdin.buffer.read (holding
+        # its lock) the child would hang on that lock until the deadline.
+        inp = os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the host
     out = stdout if stdout is not None else sys.stdout.buffer
     if stdout is None:
         sys.stdout = sys.stderr  # anything printed by accident goes to the log, not the channel
