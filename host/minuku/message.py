@@ -689,8 +689,10 @@ def _entity(
         if lname == b"content-type" and not seen_ct:
             seen_ct = True
             main, params = _params(_unfold(header_text(value)))
-            # RFC 2045 §5.2: a Content-Type without a type/subtype means the default.
-            if re.fullmatch(r"[!#-'*+.0-9A-Z^-~-]+/[!#-'*+.0-9A-Z^-~-]+", main, re.I):
+            # RFC 2045 §5.2: a Content-Type that is not type/subtype means the default. Any
+            # other value is taken as written (as the email library and mail readers do), so a
+            # junk byte in "multipart/alternative" cannot hide the parts from the check.
+            if main.count("/") == 1:
                 ent.ctype = main
             ent.params = params
         elif lname == b"content-transfer-encoding" and not ent.cte:
@@ -783,9 +785,9 @@ def _walk(
         try:
             ent = _entity(data, hstart, hend, defects, default, fields)
             maintype = ent.ctype.split("/", 1)[0]
+            # Every message/* but delivery-status holds a message (as the email library reads it:
+            # a junk byte in "message/rfc822" must not hide the inner body).
             if maintype in ("multipart", "message") and ent.ctype != "message/delivery-status":
-                if maintype == "message" and ent.ctype not in ("message/rfc822", "message/global"):
-                    continue
                 if depth >= MAX_DEPTH:
                     defects.append("mime_too_deep")
                     skipped.append(f"{where}: {_defect_token(ent.ctype)} nested over {MAX_DEPTH}")
