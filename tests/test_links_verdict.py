@@ -147,7 +147,9 @@ def test_trusted_receiving_server_pass_verifies_offline() -> None:
     a = analyse_raw(raw[:top] + ar + raw[top:], resolver=None, options=trusting)
     assert a.verdict == "ok", a.findings
     # Position alone is never enough (issue 8.1): without the id the same header is a claim.
-    assert analyse_raw(raw[:top] + ar + raw[top:], resolver=None, options=OFFLINE).verdict == "unknown"
+    assert (
+        analyse_raw(raw[:top] + ar + raw[top:], resolver=None, options=OFFLINE).verdict == "unknown"
+    )
     # The same header below the sender's own hop is the sender's claim, not the server's.
     cut = raw.index(b"DKIM-Signature:")
     hop = b"Received: from localhost (localhost [127.0.0.1]) by mail.sender.example; Fri, 27 Nov 2026 10:00:00 +0000\r\n"
