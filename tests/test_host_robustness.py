@@ -4,6 +4,7 @@ could stall, crash or flood `minuku host` (DESIGN.md, wire protocol; issue 7, 10
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import struct
@@ -161,9 +162,11 @@ def test_waiting_on_dns_costs_no_cpu_budget() -> None:
     (as on slow DNS) with 0.2 s of CPU budget finishes online (deadline 0.2 s CPU, or
     0.2 + dns_budget_s + 1 s of wall time) and is cut short offline (0.2 + 1 s of wall)."""
     h = Host(
-        lambda: FixtureResolver({}),
+        functools.partial(FixtureResolver, {}),
         worker=CheckWorker(
-            cpu_budget_s=0.2, target=spin_on_marker, resolver_factory=lambda: FixtureResolver({})
+            cpu_budget_s=0.2,
+            target=spin_on_marker,
+            resolver_factory=functools.partial(FixtureResolver, {}),
         ),
     )
     try:
@@ -434,3 +437,40 @@ def test_capped_cache_keeps_short_keys_and_never_long_ones() -> None:
     length("d")
     length("e")  # LRU: "abc" goes
     assert len(length) == 2 and length.key_chars == 2
+
+
+def test_real_host_answers_checks_while_thunderbird_keeps_the_pipe_open() -> None:
+    """As Thunderbird drives it: ping, then checks, stdin left open. A worker forked from
+    the threaded host while another thread was importing once hung on a held import lock
+    (the first check then waited a minute); the fork server makes each answer quick."""
+    raw = PHISH_HEADERS + b"Please sign in.\r\n"
+    p = subprocess.Popen(
+        [*HOST, "--nameserver", "127.0.0.1:1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd="/",
+    )
+    assert p.stdin is not None and p.stdout is not None
+
+    def round_trip(req: dict[str, Any]) -> dict[str, Any]:
+        assert p.stdin is not None and p.stdout is not None
+        p.stdin.write(frame(req))
+        p.stdin.flush()
+        (n,) = struct.unpack("=I", p.stdout.read(4))
+        result: dict[str, Any] = json.loads(p.stdout.read(n))
+        return result
+
+    killer = threading.Timer(30, p.kill)  # a hang fails the test instead of blocking the run
+    killer.start()
+    try:
+        assert round_trip({"type": "ping", "protocol_version": 1, "id": "p"})["type"] == "pong"
+        for i in range(3):
+            t0 = time.monotonic()
+            resp = round_trip(check_req(raw, f"c{i}"))
+            assert resp["payload"]["verdict"] == "danger"
+            assert time.monotonic() - t0 < 10
+    finally:
+        killer.cancel()
+        p.stdin.close()
+        p.wait(30)
+    assert p.returncode == 0

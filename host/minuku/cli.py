@@ -468,10 +468,13 @@ def cmd_host(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not nameservers:
         return serve()
+    import functools
+
     from .dns import resolver_for
 
-    # Requests that name no server of their own use these.
-    return serve(host=Host(resolver_factory=lambda: resolver_for(nameservers)))
+    # Requests that name no server of their own use these. A partial, not a lambda: the check
+    # worker process receives it pickled.
+    return serve(host=Host(resolver_factory=functools.partial(resolver_for, nameservers)))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

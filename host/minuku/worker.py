@@ -17,9 +17,12 @@ thread, so the host runs checks in one long-lived child process and watches it f
 - **One process, many checks.** The child keeps its resolver (and so its DNS cache), the
   parsed catalogue and the PSL across checks. A killed or crashed child is replaced at once, in
   the background, so the next check finds a warm one.
-- **Start-up.** Nothing here runs before the host needs it: the child is started by the check
-  thread (``start()``), never on the path of the first ``pong``. Linux forks (a few ms, and the
-  child warms its imports in parallel); macOS and Windows spawn.
+- **Start-up.** Nothing here runs before the host needs it: the child is started after the
+  first answer, from a background thread, never on the path of the first ``pong``. Linux and
+  macOS use a fork server (exec'd once, modules preloaded, each worker forked from it in a few
+  ms: a plain fork from the threaded host could inherit a held import lock and hang); Windows
+  spawns. The target and resolver factory are pickled to the child, so they must be
+  module-level functions or ``functools.partial`` objects.
 - **The channel is the host's alone.** The child points its stdin and stdout at the null device
   at once, so nothing it prints, and no copy of the pipe it holds, can touch Thunderbird's
   channel or keep it open.
@@ -183,7 +186,13 @@ def _picklable(obj: object) -> bool:
 
 
 def _default_start_method() -> str:
-    return "fork" if sys.platform.startswith("linux") else "spawn"
+    # Not plain fork: the host forks while its reader thread runs, and a thread that is
+    # importing a module at that instant leaves the module's lock held in the child forever
+    # (the child then hangs on its first import). A fork server is exec'd fresh, preloads
+    # the check's modules once, and forks each worker from a single thread: as fast, and safe.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
 
 
 class CheckWorker:
@@ -202,6 +211,8 @@ class CheckWorker:
         self._resolver_factory = resolver_factory
         self._method = start_method or _default_start_method()
         self._ctx: Any = multiprocessing.get_context(self._method)
+        if self._method == "forkserver":
+            self._ctx.set_forkserver_preload(["minuku.worker", "minuku.check", "minuku.banner"])
         self._proc: Any = None
         self._conn: Connection | None = None
         self._ready = False
@@ -223,9 +234,11 @@ class CheckWorker:
         self._discard()
         factory = self._resolver_factory
         if self._method != "fork" and factory is not None and not _picklable(factory):
-            # A spawned child gets its arguments pickled; a lambda cannot be. Its checks use
-            # the system's resolver (or the request's nameservers) rather than fail.
-            log.warning("resolver factory cannot reach a spawned worker; using the default")
+            # A spawned child gets its arguments pickled; a lambda cannot be (pass a
+            # functools.partial). Its checks use the system's resolver rather than fail.
+            log.warning(
+                "resolver factory cannot reach the worker (not picklable); using the default"
+            )
             factory = None
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
