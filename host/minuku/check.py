@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from .auth.results import ArcResult, AuthSummary, DkimResult, DmarcResult, SpfResult
+from .auth.results import unchecked_summary
 from .dns import Resolver
 from .findings import Finding, Severity
 from .verdict import Analysis
@@ -38,16 +38,6 @@ def default_resolver(nameservers: tuple[str, ...] = ()) -> Resolver:
     return resolver_for(nameservers)
 
 
-def _unchecked_auth(reason: str) -> AuthSummary:
-    return AuthSummary(
-        spf=SpfResult("unchecked", reason=reason),
-        dkim=DkimResult("unchecked"),
-        arc=ArcResult("unchecked", reason=reason),
-        dmarc=DmarcResult("unchecked", reason=reason),
-        unchecked=(reason,),
-    )
-
-
 def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions) -> Analysis:
     from .auth import AuthOptions, authenticate
     from .message import parse_message
@@ -60,7 +50,7 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
                 "unknown",
                 None,
                 (Finding("unparseable", Severity.INFO),),
-                _unchecked_auth("no headers"),
+                unchecked_summary("no headers"),
                 options.offline,
             )
         auth_resolver = (
@@ -91,7 +81,7 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
         "unknown",
         None,
         (Finding("unparseable", Severity.INFO, {}, (reason,)),),
-        _unchecked_auth(reason),
+        unchecked_summary(reason),
         options.offline,
     )
 

@@ -2,17 +2,16 @@
 
 A full check parses every MIME part, every link and asks DNS; a crafted message can make that
 slow. Before it starts, the check worker runs this: the header block alone (at most
-``MAX_HEADER_BYTES``, cut at a line end) is parsed and the From, Sender and Reply-To domains
-go through the look-alike engine, with the same finding codes ``verdict`` uses
-(``lookalike_from``, ``lookalike_reply_to``, ``lookalike_sender``). When the full check misses
-its deadline (``worker``), the answer is built from these findings plus ``check_deadline``:
-``From: Amazon <info@amazon-co-jp-security.com>`` stays ``danger`` even when its body could not
+``MAX_HEADER_BYTES``, cut at a line end) is parsed and the sender's addresses (From, Sender,
+Reply-To, Return-Path) go through ``verdict.lookalike_findings``, the rule the full check uses.
+When the full check misses its deadline (``worker``), the answer is built from these findings
+plus ``check_deadline``: ``From: Amazon <info@amazon-co-jp-security.com>`` stays ``danger`` even when its body could not
 be read in time, and a mail with nothing found in its headers is ``unknown``, never ``ok``.
 """
 
 from __future__ import annotations
 
-from .auth.results import ArcResult, AuthSummary, DkimResult, DmarcResult, SpfResult
+from .auth.results import unchecked_summary
 from .findings import Finding, Severity
 from .wire import BannerPayload, Lang
 
@@ -21,12 +20,6 @@ MAX_HEADER_BYTES = 256 * 1024
 
 DEADLINE = "check_deadline"  # the check ran past its deadline and was stopped
 CRASHED = "check_crashed"  # the check process died (out of memory, a crash in a library)
-
-_ROLES = (
-    ("lookalike_from", "from_"),
-    ("lookalike_sender", "sender"),
-    ("lookalike_reply_to", "reply_to"),
-)
 
 
 def header_block(raw: bytes) -> bytes:
@@ -42,43 +35,11 @@ def header_block(raw: bytes) -> bytes:
 
 
 def header_findings(raw: bytes) -> tuple[Finding, ...]:
-    """Look-alike findings about the From, Sender and Reply-To domains only."""
-    from .lookalike import check_domain
+    """Look-alike findings about the sender's addresses, from the header block only."""
     from .message import parse_message
+    from .verdict import lookalike_findings
 
-    view = parse_message(header_block(raw))
-    out: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
-    for code, attr in _ROLES:
-        value = getattr(view, attr)
-        addresses = value if isinstance(value, tuple) else (value,) if value else ()
-        for addr in addresses[:8]:
-            domain = addr.domain
-            if not domain or (code, domain) in seen:
-                continue
-            seen.add((code, domain))
-            m = check_domain(domain)
-            if m is not None:
-                out.append(
-                    Finding(
-                        code,
-                        Severity.DANGER,
-                        {"domain": domain, "technique": m.technique},
-                        (m.detail,) if m.detail else (),
-                        brand=m.brand_id,
-                    )
-                )
-    return tuple(out)
-
-
-def _unchecked_auth(reason: str) -> AuthSummary:
-    return AuthSummary(
-        spf=SpfResult("unchecked", reason=reason),
-        dkim=DkimResult("unchecked"),
-        arc=ArcResult("unchecked", reason=reason),
-        dmarc=DmarcResult("unchecked", reason=reason),
-        unchecked=(reason,),
-    )
+    return tuple(lookalike_findings(parse_message(header_block(raw))))
 
 
 def cut_short(
@@ -104,4 +65,4 @@ def cut_short(
         verdict = "unknown"
     brand = next((f.brand for f in ranked if f.brand), None)
     reason = "check cut short" if code == DEADLINE else "check stopped"
-    return render(Analysis(verdict, brand, tuple(ranked), _unchecked_auth(reason), offline), lang)
+    return render(Analysis(verdict, brand, tuple(ranked), unchecked_summary(reason), offline), lang)

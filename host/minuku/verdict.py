@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from .message import MessageView
 Verdict = str  # "danger" | "warning" | "caution" | "ok" | "unknown"
 
 UNVERIFIED = "brand_unverified"
+_MAX_ROLE = 16  # addresses or signatures per role looked at: hostile mail can list thousands
 DNS_UNAVAILABLE = "dns_unavailable"
 # Warnings that a push to act turns into danger (rule 5): impersonation and link tricks only.
 ESCALATE_WITH_PRESSURE = frozenset(
@@ -99,22 +101,25 @@ class Analysis:
     full_advice: bool = False
 
 
-def _lookalike_findings(view: MessageView, auth: AuthSummary) -> list[Finding]:
+def lookalike_findings(view: MessageView, dkim_domains: Iterable[str | None] = ()) -> list[Finding]:
+    """Look-alike domains in From, Reply-To, Sender, Return-Path and the given DKIM d= (rule 2).
+
+    Headers only: ``quickcheck`` keeps these when a full check is cut short.
+    """
     from .lookalike import check_domain
 
     out: list[Finding] = []
     roles: list[tuple[str, str | None, Severity]] = [
-        ("lookalike_from", a.domain, Severity.DANGER) for a in view.from_
+        ("lookalike_from", a.domain, Severity.DANGER) for a in view.from_[:_MAX_ROLE]
     ]
-    roles += [("lookalike_reply_to", a.domain, Severity.DANGER) for a in view.reply_to]
+    roles += [("lookalike_reply_to", a.domain, Severity.DANGER) for a in view.reply_to[:_MAX_ROLE]]
     if view.sender is not None:
         roles.append(("lookalike_sender", view.sender.domain, Severity.DANGER))
     if view.return_path:
         roles.append(
             ("lookalike_return_path", view.return_path.rpartition("@")[2], Severity.WARNING)
         )
-    for sig in auth.dkim.signatures:
-        roles.append(("lookalike_dkim", sig.domain, Severity.WARNING))
+    roles += [("lookalike_dkim", d, Severity.WARNING) for d in list(dkim_domains)[:_MAX_ROLE]]
     seen: set[tuple[str, str]] = set()
     for code, domain, sev in roles:
         if not domain or (code, domain) in seen:
@@ -590,7 +595,7 @@ def analyse(
 
     delivery = detect_delivery(view, auth, extra_sealers=trusted_arc_sealers)
     findings = _shape_findings(view)
-    lookalikes = _lookalike_findings(view, auth)
+    lookalikes = lookalike_findings(view, (sig.domain for sig in auth.dkim.signatures))
     findings += lookalikes
     claims = detect_claims(view)
     brand = claimed_brand(claims)

@@ -41,7 +41,8 @@ class _Syntax(Exception):
     pass
 
 
-def _ascii(domain: str) -> str:
+def ascii_domain(domain: str) -> str:
+    """The domain as DMARC queries it (A-labels); shared with the prefetch so names match."""
     d = domain.strip().rstrip(".").lower()
     if d.isascii():
         return d
@@ -75,7 +76,7 @@ def parse_record(txt: str) -> dict[str, str]:
 
 
 def _aligned(identifier: str, from_domain: str, mode: str) -> bool:
-    ident = _ascii(identifier)
+    ident = ascii_domain(identifier)
     if not ident:
         return False
     if ident == from_domain:
@@ -233,7 +234,7 @@ def check_dmarc(
     """DMARC for every From domain; the worst result is returned (see module docstring)."""
     domains: list[str] = []
     for d in from_domains:
-        a = _ascii(d or "")
+        a = ascii_domain(d or "")
         if a not in domains:
             domains.append(a)
     if not domains:

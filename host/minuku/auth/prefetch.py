@@ -34,16 +34,6 @@ def _tags(value: str) -> dict[str, str]:
     return tags
 
 
-def _ascii(domain: str) -> str:
-    d = domain.strip().rstrip(".").lower()
-    if d.isascii():
-        return d
-    try:
-        return d.encode("idna").decode("ascii")
-    except UnicodeError:
-        return ""
-
-
 def key_queries(values: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for value in values:
@@ -64,6 +54,7 @@ def prefetch_queries(
 ) -> list[tuple[str, str]]:
     """(name, rdtype) pairs the checks of ``view`` will ask first; ``spf_domain`` None when SPF
     will not run."""
+    from .dmarc import ascii_domain
     from .psl import registrable
 
     arc_sigs = [
@@ -72,7 +63,7 @@ def prefetch_queries(
     out = key_queries(list(view.dkim_signatures) + arc_sigs)
     if spf_domain and valid_query_name(spf_domain):
         out.append((spf_domain.lower(), "TXT"))
-    domains = list(dict.fromkeys(_ascii(d) for d in from_domains if d))
+    domains = list(dict.fromkeys(ascii_domain(d) for d in from_domains if d))
     if len(domains) <= _MAX_FROM:
         for d in domains:
             if "." not in d.strip("."):

@@ -122,3 +122,14 @@ class ReceivedSpfResult:
     helo: str | None = None
     client_ip: str | None = None
     raw: str = ""
+
+
+def unchecked_summary(reason: str) -> AuthSummary:
+    """Every check ``unchecked`` for one reason: the analysis could not run (or was cut short)."""
+    return AuthSummary(
+        spf=SpfResult("unchecked", reason=reason),
+        dkim=DkimResult("unchecked"),
+        arc=ArcResult("unchecked", reason=reason),
+        dmarc=DmarcResult("unchecked", reason=reason),
+        unchecked=(reason,),
+    )
