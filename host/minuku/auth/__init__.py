@@ -253,7 +253,7 @@ def authenticate(
             f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
         )
 
-    health, health_reason = _health(budget)
+    health, health_reason = budget.health()
     ours = {"spf": spf.result, "dkim": dkim.result, "dmarc": dmarc.result, "arc": arc.result}
     return AuthSummary(
         spf=spf,
@@ -269,12 +269,3 @@ def authenticate(
         dns_health=health,
         dns_health_reason=health_reason,
     )
-
-
-def _health(budget: BudgetResolver) -> tuple[str, str]:
-    """What the resolver's health check says about this message's answers."""
-    probe = getattr(budget, "health", None)
-    if probe is None:
-        return "ok", ""
-    state, reason = probe()
-    return str(state), str(reason)
