@@ -28,6 +28,8 @@ class CheckOptions:
     trusted_arc_sealers: tuple[str, ...] = ()
     dns_budget_s: float = 2.5
     nameservers: tuple[str, ...] = ()  # "IP" or "IP:PORT"; empty: the system's resolver
+    # False: no query for names the sender controls (see wire.CheckOptions.sender_lookups)
+    sender_lookups: bool = True
 
 
 def default_resolver(nameservers: tuple[str, ...] = ()) -> Resolver:

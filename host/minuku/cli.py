@@ -71,6 +71,11 @@ def _add_dns_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="total DNS time per message (default 2.5)",
     )
+    p.add_argument(
+        "--no-sender-lookups",
+        action="store_true",
+        help="ask DNS only about brands' own domains, never about names the sender controls",
+    )
 
 
 # --- DNS server choice (--nameserver): check, scan and host ---
@@ -178,6 +183,7 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         trusted_arc_sealers=tuple(args.trust_arc_sealer),
         dns_budget_s=args.dns_budget,
         nameservers=_nameservers(getattr(args, "nameserver", None) or ()),
+        sender_lookups=not args.no_sender_lookups,
     )
     return resolver, opts
 

@@ -293,6 +293,7 @@ class Host:
             trusted_authserv_ids=tuple(opts.trusted_authserv_ids),
             trusted_arc_sealers=tuple(opts.trusted_arc_sealers),
             nameservers=nameservers,
+            sender_lookups=opts.sender_lookups,
         )
         outcome = self.worker().run(Job(raw, options))
         payload = outcome.payload

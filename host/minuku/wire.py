@@ -53,6 +53,15 @@ class CheckOptions(_Model):
             description="DNS servers as IP or IP:PORT; empty: the system's resolver",
         )
     )
+    sender_lookups: bool = Field(
+        default=True,
+        description=(
+            "false: no DNS query for a name the sender controls (their domain, DKIM selector,"
+            " SPF includes); only names under a catalogue brand's own domains and the resolver"
+            " canaries are asked. For opening a mail already checked on arrival: a query at"
+            " opening time would tell the sender the mail is being read."
+        ),
+    )
 
 
 class HelloRequest(_Model):
