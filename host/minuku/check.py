@@ -58,6 +58,10 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
         auth_resolver = (
             None if options.offline else (resolver or default_resolver(options.nameservers))
         )
+        if auth_resolver is not None and not options.sender_lookups:
+            from .dnspolicy import BrandOnlyResolver
+
+            auth_resolver = BrandOnlyResolver(auth_resolver)
         auth = authenticate(
             view,
             resolver=auth_resolver,

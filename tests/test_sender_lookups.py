@@ -1,0 +1,142 @@
+"""``sender_lookups: false``: opening a mail must not tell its sender that it is being read.
+
+A sender who gives every recipient its own DKIM selector or From subdomain sees, on its own
+name server, the query for that name at the moment the mail is checked. With the option off,
+only names under a brand's own domains (and mailbox providers', whose servers the sender
+cannot read) are asked; the rest are "not checked", never pass and never fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from localdns import LocalDns
+from minuku.check import CheckOptions, check
+from minuku.dns import FixtureResolver
+from minuku.dnspolicy import BrandOnlyResolver, SenderLookupSkipped, brand_owned
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = json.loads((ROOT / "examples" / "dns-fixture.json").read_text())
+
+# The attack: a per-recipient selector (s=u8412) and From subdomain (u8412.tracker.example).
+TRACKER_MAIL = (
+    b"Received: from mail.tracker.example (mail.tracker.example [203.0.113.9])\r\n"
+    b" by mx.example-isp.ne.jp (Postfix) with ESMTPS id 1; Fri, 27 Nov 2026 10:00:00 +0900\r\n"
+    b"Return-Path: <b-u8412@u8412.tracker.example>\r\n"
+    b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=u8412.tracker.example;\r\n"
+    b" s=u8412; h=from:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+    b"From: Shop <news@u8412.tracker.example>\r\n"
+    b"To: hanako@example-isp.ne.jp\r\n"
+    b"Subject: sale\r\n"
+    b"Date: Fri, 27 Nov 2026 10:00:00 +0900\r\n"
+    b"Message-ID: <1@u8412.tracker.example>\r\n"
+    b"\r\n"
+    b"hello\r\n"
+)
+SENDER_NAMES = ("tracker.example",)
+
+
+def _example(name: str) -> bytes:
+    return (ROOT / "examples" / name).read_bytes()
+
+
+def _sender_queries(queries: list[tuple[str, str]]) -> list[str]:
+    return [n for n, _ in queries if any(n == s or n.endswith("." + s) for s in SENDER_NAMES)]
+
+
+def test_which_names_are_the_brands_and_which_the_senders() -> None:
+    assert brand_owned("_dmarc.amazon.co.jp")
+    assert brand_owned("minuku2026._domainkey.amazon.co.jp")
+    assert brand_owned("_dmarc.gmail.com")  # a mailbox provider's, not its user's
+    assert not brand_owned("u8412._domainkey.u8412.tracker.example")
+    assert not brand_owned("_dmarc.amazon-co-jp-security.com")  # a look-alike is the sender's
+    assert not brand_owned("9.113.0.203.in-addr.arpa")
+    assert not brand_owned("anyone.github.io")  # a brand's shared subtree is anyone's
+
+
+def test_the_option_on_asks_the_senders_own_names() -> None:
+    # The control: without the option the selector IS asked, so the next test can fail.
+    fixture = FixtureResolver(FIXTURE)
+    check(TRACKER_MAIL, resolver=fixture, options=CheckOptions())
+    assert "u8412._domainkey.u8412.tracker.example" in _sender_queries(fixture.queries)
+
+
+def test_per_recipient_selector_and_subdomain_are_never_asked() -> None:
+    fixture = FixtureResolver(FIXTURE)
+    payload = check(TRACKER_MAIL, resolver=fixture, options=CheckOptions(sender_lookups=False))
+    assert _sender_queries(fixture.queries) == []
+    assert payload.verdict in ("ok", "unknown")
+    assert payload.verified is False
+    codes = [r.code for r in payload.reasons]
+    assert "sender_lookups_skipped" in codes
+    assert "dns_incomplete" not in codes  # nothing timed out: the lookups were left out on purpose
+
+
+def test_refused_lookup_is_a_temporary_error_not_an_answer() -> None:
+    policy = BrandOnlyResolver(FixtureResolver(FIXTURE))
+    try:
+        policy.query("u8412._domainkey.u8412.tracker.example", "TXT")
+    except SenderLookupSkipped as exc:
+        assert "sender controls" in exc.reason
+    else:
+        raise AssertionError("a sender's name was asked")
+    assert policy.skipped == [("u8412._domainkey.u8412.tracker.example", "TXT")]
+
+
+def test_brand_mail_is_still_judged_from_the_brands_own_records() -> None:
+    opts = CheckOptions(sender_lookups=False)
+    genuine = check(
+        _example("amazon-genuine-notice.eml"), resolver=FixtureResolver(FIXTURE), options=opts
+    )
+    assert (genuine.verdict, genuine.verified) == ("ok", True)
+    spoofed = check(
+        _example("amazon-spoofed-from.eml"), resolver=FixtureResolver(FIXTURE), options=opts
+    )
+    assert spoofed.verdict == "danger"
+    fixture = FixtureResolver(FIXTURE)
+    phish = check(_example("amazon-keiyaku-furikou-phish.eml"), resolver=fixture, options=opts)
+    assert phish.verdict == "danger"
+    assert not [n for n, _ in fixture.queries if "amazon-co-jp-security" in n]
+
+
+# --- through the real host, the real resolver and a real DNS server ---------------------------
+
+
+def _frame(obj: Any) -> bytes:
+    body = json.dumps(obj).encode()
+    return struct.pack("=I", len(body)) + body
+
+
+def _host_check(raw: bytes, nameserver: str, sender_lookups: bool) -> dict[str, Any]:
+    req = {
+        "type": "check",
+        "protocol_version": 1,
+        "id": "c1",
+        "message": base64.b64encode(raw).decode(),
+        "options": {"nameservers": [nameserver], "sender_lookups": sender_lookups},
+    }
+    host = [sys.executable, "-m", "minuku", "host", "/m.json", "minuku@addons.minuku"]
+    p = subprocess.run(host, input=_frame(req), capture_output=True, timeout=60, cwd="/")
+    (n,) = struct.unpack("=I", p.stdout[:4])
+    frame: dict[str, Any] = json.loads(p.stdout[4 : 4 + n])
+    return frame
+
+
+def test_host_sends_no_query_for_the_senders_names() -> None:
+    zone = dict(FIXTURE)
+    zone["u8412._domainkey.u8412.tracker.example"] = {"TXT": ["v=DKIM1; p="]}
+    with LocalDns(zone) as server:
+        off = _host_check(TRACKER_MAIL, server.address, sender_lookups=False)
+        asked_off = [n for n, _, _ in server.queries]
+        server.queries.clear()
+        on = _host_check(TRACKER_MAIL, server.address, sender_lookups=True)
+        asked_on = [n for n, _, _ in server.queries]
+    assert off["type"] == on["type"] == "result"
+    assert not [n for n in asked_off if "tracker.example" in n]
+    assert "u8412._domainkey.u8412.tracker.example" in asked_on
