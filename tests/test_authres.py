@@ -190,3 +190,24 @@ def test_several_dkim_results_pass_wins() -> None:
     assert entry.results["dkim"] == "pass"
     assert entry.details["dkim.header.d"] == "b.example"
     assert "a.example" in entry.details["dkim.all"]
+
+
+def test_many_big_sender_written_ars_are_read_linearly() -> None:
+    # Issue 8.7 (second form): 64 A-R headers of 64 KB each below the receiving server's
+    # Received took 3-4 s in the strict parser. The sender's copies are never trusted, so they
+    # get the linear reader, and only the first MAX_RESULTS results of each are read.
+    value = "mx.evil.example; " + "; ".join(
+        f"dkim=pass header.d=a{i}.example header.s=s{i}" for i in range(1600)
+    )
+    headers = [("Received", "from a (a [192.0.2.1]) by mx.isp.example; Fri, 27 Nov 2026")]
+    headers += [("Authentication-Results", value[:65536])] * 64
+    import time
+
+    start = time.process_time()
+    entries = read_authres(headers, trusted_ids=["mx.evil.example"], boundary=0)
+    assert time.process_time() - start < 2.0  # the issue's bound for any input
+    assert len(entries) == 64
+    assert [e.in_zone for e in entries[:2]] == [True, False]
+    assert not any(e.trusted for e in entries[1:])
+    assert all(e.results == {"dkim": "pass"} for e in entries)
+    assert entries[5].details["dkim.all"].count("pass") == 32
