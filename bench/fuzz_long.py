@@ -10,7 +10,10 @@ native-messaging frame reader and triage (1 of 10). It runs on one core (leave t
 the machine); at 130-170 inputs/s (mutated mails reach megabytes), a million take about two
 hours. Run it in the background:
 
-    nohup env PYTHONPATH=host .venv-test/bin/python bench/fuzz_long.py > /tmp/fuzz.log 2>&1 &
+    nohup env PYTHONPATH=host .venv-test/bin/python bench/fuzz_long.py --jobs 2 > /tmp/fuzz.log 2>&1 &
+
+``--jobs K`` runs K shards in parallel, each with its own random stream (the inputs differ),
+and prints the summed counts at the end.
 
 Every 10,000 inputs and at the end it prints the counts: inputs, exceptions, serialisation
 failures (payloads that do not encode as UTF-8 JSON or validate as BannerPayload), checks
@@ -61,32 +64,17 @@ def frames_from(rng: random.Random, raw: bytes) -> bytes:
     return out + raw[: rng.randrange(0, 8)]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default="/tmp/minuku-fuzz")
-    args = ap.parse_args()
+def run(n: int, seed: int, out: Path, tag: str) -> tuple[Counter[str], tuple[float, str]]:
+    """One shard: ``n`` inputs from the random stream ``seed``; progress every 10,000."""
     logging.disable(logging.CRITICAL)  # the host logs analysis failures; we count them
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     pool = seeds()
     resolver = FixtureResolver.from_file(ROOT / "examples" / "dns-fixture.json")
     counts: Counter[str] = Counter()
     slowest = (0.0, "")
     t0 = time.monotonic()
 
-    def report() -> None:
-        rate = counts["inputs"] / max(1e-9, time.monotonic() - t0)
-        print(
-            f"inputs={counts['inputs']} checks={counts['checks']} exceptions={counts['exceptions']}"
-            f" serialisation_failures={counts['serialisation']} over_2s={counts['slow']}"
-            f" slowest={slowest[0]:.3f}s({slowest[1]}) rate={rate:.0f}/s",
-            flush=True,
-        )
-
-    for i in range(args.n):
+    for i in range(n):
         raw = mutate(pool[rng.randrange(len(pool))], rng.randrange, rng.randrange(1, 7))
         lane = rng.randrange(10)
         counts["inputs"] += 1
@@ -95,33 +83,79 @@ def main() -> int:
             if lane < 7
             else ("fixture" if lane == 7 else ("view" if lane == 8 else "frames"))
         )
+        name = f"{tag}{kind}-{i}"
         try:
             if kind in ("check", "fixture"):
                 counts["checks"] += 1
                 dt = check_payload(raw, resolver if kind == "fixture" else None)
                 if dt > slowest[0]:
-                    slowest = (dt, f"{kind}-{i}")
+                    slowest = (dt, name)
                 if dt > 2.0:
                     counts["slow"] += 1
-                    (out / f"slow-{i}.bin").write_bytes(raw)
+                    (out / f"slow-{name}.bin").write_bytes(raw)
             elif kind == "view":
                 check_view(raw)
             else:
                 check_frames(frames_from(rng, raw))
         except (UnicodeError, ValueError) as exc:
-            name = (
+            what = (
                 "serialisation" if "surrogate" in str(exc) or "valid" in str(exc) else "exceptions"
             )
-            counts[name] += 1
-            (out / f"{name}-{kind}-{i}.bin").write_bytes(raw)
-            (out / f"{name}-{kind}-{i}.txt").write_text(traceback.format_exc())
+            counts[what] += 1
+            (out / f"{what}-{name}.bin").write_bytes(raw)
+            (out / f"{what}-{name}.txt").write_text(traceback.format_exc())
         except Exception:
             counts["exceptions"] += 1
-            (out / f"exception-{kind}-{i}.bin").write_bytes(raw)
-            (out / f"exception-{kind}-{i}.txt").write_text(traceback.format_exc())
+            (out / f"exception-{name}.bin").write_bytes(raw)
+            (out / f"exception-{name}.txt").write_text(traceback.format_exc())
         if (i + 1) % 10_000 == 0:
-            report()
-    report()
+            report(tag, counts, slowest, time.monotonic() - t0)
+    return counts, slowest
+
+
+def report(tag: str, counts: Counter[str], slowest: tuple[float, str], seconds: float) -> None:
+    rate = counts["inputs"] / max(1e-9, seconds)
+    print(
+        f"{tag}inputs={counts['inputs']} checks={counts['checks']}"
+        f" exceptions={counts['exceptions']} serialisation_failures={counts['serialisation']}"
+        f" over_2s={counts['slow']} slowest={slowest[0]:.3f}s({slowest[1]})"
+        f" rate={rate:.0f}/s elapsed={seconds:.0f}s",
+        flush=True,
+    )
+
+
+def _shard(job: tuple[int, int, str, str]) -> tuple[Counter[str], tuple[float, str]]:
+    n, seed, out, tag = job
+    return run(n, seed, Path(out), tag)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1, help="shards run in parallel, one per core")
+    ap.add_argument("--out", default="/tmp/minuku-fuzz")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    if args.jobs <= 1:
+        counts, slowest = run(args.n, args.seed, out, "")
+    else:
+        # Each shard has its own random stream (seed, shard): the inputs do not repeat.
+        from concurrent.futures import ProcessPoolExecutor
+
+        per = -(-args.n // args.jobs)
+        jobs = [
+            (min(per, args.n - k * per), args.seed * 1000 + k, str(out), f"[{k}] ")
+            for k in range(args.jobs)
+        ]
+        counts, slowest = Counter(), (0.0, "")
+        with ProcessPoolExecutor(args.jobs) as ex:
+            for c, s in ex.map(_shard, jobs):
+                counts += c
+                slowest = max(slowest, s)
+    report("total ", counts, slowest, time.monotonic() - t0)
     return 1 if counts["exceptions"] or counts["serialisation"] or counts["slow"] else 0
 
 
