@@ -4,6 +4,15 @@
 //
 // It never looks its banner up by id or selector: the mail's HTML can hold its own element
 // with any id (`<div id="minuku-banner">`), so the one mounted banner is kept by reference.
+//
+// Progressive verdict (issue 9.1): the first answer may be the local (no-DNS) part; the full
+// one is pushed later and replaces it in place, the space it held kept (mountBanner's floor),
+// so the mail never moves under the cursor.
+//
+// Protection (issue 9.5): under a danger banner the mail's links do not open on a click: the
+// click is stopped before Thunderbird sees it (capture phase, on the window) and the banner
+// shows where the link really goes, with "open anyway"; "make links work" ends it for this
+// message.
 "use strict";
 
 (function () {
@@ -12,33 +21,80 @@
   globalThis.__minukuBannerLoaded = true;
 
   let myMessageId = null;
-  let mounted = null; // {host, spacer, unmount} of the banner drawn in this document
+  let mounted = null; // {host, spacer, unmount, base} of the banner drawn in this document
+  let protect = false; // links inert (danger) until the user says otherwise
+  let linksEnabled = false; // the user chose "make links work" for this message
+  let lastAnswer = null;
 
   function clear() {
     if (mounted) mounted.unmount();
     mounted = null;
   }
 
+  const send = (msg) => api.runtime.sendMessage({ ...msg, messageId: myMessageId });
+
   function render(answer) {
+    if (!answer || answer.messageId !== myMessageId) return;
+    const floor = mounted ? mounted.base() : 0;
     clear();
-    if (!answer || !answer.payload || answer.messageId !== myMessageId) return;
+    lastAnswer = answer;
+    protect = Boolean(answer.payload && answer.display && answer.display.protect);
+    if (!answer.payload) return;
     const dom = globalThis.MinukuBannerDom;
     const host = dom.buildBanner(document, answer.payload, {
       strings: answer.strings,
       display: answer.display,
       onDismiss: () => {
-        clear();
-        api.runtime.sendMessage({ type: "minuku:dismiss", messageId: myMessageId }).catch(() => {});
+        send({ type: "minuku:dismiss" }).catch(() => {});
+        render({ ...lastAnswer, display: { ...lastAnswer.display, mini: true } });
       },
       onOpenUrl: (url) => {
         api.runtime.sendMessage({ type: "minuku:openUrl", url }).catch(() => {});
       },
+      onAction: (name) => {
+        if (name === "restore") {
+          send({ type: "minuku:undismiss" }).catch(() => {});
+          render({ ...lastAnswer, display: { ...lastAnswer.display, mini: false } });
+          return { ok: true };
+        }
+        if (name === "enableLinks") {
+          linksEnabled = true;
+          return { ok: true };
+        }
+        const type = { report: "minuku:report", junk: "minuku:junk", delete: "minuku:delete", trust: "minuku:trustSender" }[name];
+        return type ? send({ type }) : { ok: false };
+      },
     });
-    if (host && document.documentElement) mounted = dom.mountBanner(document, host);
+    if (host && document.documentElement) mounted = dom.mountBanner(document, host, { floor });
   }
 
+  // The link a click lands on, if any (an <a>/<area> with an href, in the mail's own DOM).
+  function linkOf(ev) {
+    const path = typeof ev.composedPath === "function" ? ev.composedPath() : [ev.target];
+    for (const n of path) {
+      if (mounted && n === mounted.host) return null; // our own banner's buttons
+      if (n && n.nodeType === 1 && (n.localName === "a" || n.localName === "area") && n.hasAttribute("href")) return n;
+    }
+    return null;
+  }
+
+  function onLinkEvent(ev) {
+    if (!protect || linksEnabled || !mounted) return;
+    const a = linkOf(ev);
+    if (!a) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    if (ev.type === "click" || (ev.type === "auxclick" && ev.button === 1)) {
+      globalThis.MinukuBannerDom.showLinkGuard(mounted.host, a.href, (a.textContent || "").trim().slice(0, 200));
+    }
+  }
+  // Window, capture: before the mail's own handlers and before Thunderbird's contentAreaClick
+  // (the message pane <browser>'s onclick) on the way back up.
+  window.addEventListener("click", onLinkEvent, true);
+  window.addEventListener("auxclick", onLinkEvent, true);
+
   api.runtime.onMessage.addListener((msg) => {
-    // A pushed verdict ("check this"): only for the message this document shows.
+    // A pushed verdict (the refined answer, or "check this"): only for the message shown here.
     if (msg && msg.type === "minuku:show" && myMessageId !== null && msg.messageId === myMessageId) {
       render(msg);
     }
@@ -49,7 +105,7 @@
     if (!who || typeof who.messageId !== "number") return;
     myMessageId = who.messageId;
     const answer = await api.runtime.sendMessage({ type: "minuku:getBanner", messageId: myMessageId });
-    // A push may have drawn the banner meanwhile; the first answer does not replace it.
-    if (answer && answer.payload && !mounted) render(answer);
+    // A push (the refined answer) may have drawn the banner meanwhile; never replace it.
+    if (answer && answer.payload && !mounted && !lastAnswer) render(answer);
   })().catch((e) => console.warn("minuku banner:", e));
 })();

@@ -25,59 +25,90 @@
   const VERDICTS = ["danger", "warning", "caution", "ok", "unknown"];
   const SEVERITIES = ["danger", "warning", "caution", "info"];
   const METHOD_LABEL = { spf: "SPF", dkim: "DKIM", dmarc: "DMARC", arc: "ARC" };
+  const ALERTING = ["danger", "warning"];
 
   // Generic families only (see the top): `system-ui` and `sans-serif` cannot be redefined by
   // the mail's @font-face; with lang="ja" Gecko picks its Japanese sans-serif font.
+  // Badge text is checked for contrast >= 4.5:1 (WCAG 1.4.3) against --badge-bg in both
+  // schemes by tests/extension/banner-dom.test.mjs, which reads these declarations.
+  // Collapsed, the banner takes at most 30% of the pane (issue 9.7); opened, it scrolls
+  // inside itself and never covers the whole pane.
   const CSS = `
 :host { all: initial; display: block; }
 .banner {
-  --bg: #eceff1; --fg: #263238; --edge: #546e7a; --badge-fg: #ffffff; --muted: #455a64;
+  --bg: #eceff1; --fg: #263238; --edge: #546e7a; --badge-bg: #546e7a; --badge-fg: #ffffff; --muted: #455a64;
   font-family: system-ui, sans-serif;
   font-size: 14px; line-height: 1.5; color: var(--fg); background: var(--bg);
   border: 1px solid var(--edge); border-left: 6px solid var(--edge); border-radius: 4px;
-  margin: 0; padding: 8px 12px; box-sizing: border-box; text-align: start;
+  margin: 0; padding: 6px 10px; box-sizing: border-box; text-align: start;
+  max-height: 30vh; overflow-y: auto; overscroll-behavior: contain;
 }
-.banner:lang(ja) { font-family: sans-serif; line-height: 1.7; }
-.v-danger  { --bg: #fdecea; --fg: #4a0d0d; --edge: #b71c1c; --muted: #6d1f1f; }
-.v-warning { --bg: #fff3e0; --fg: #3e2000; --edge: #c75000; --muted: #5d3200; }
-.v-caution { --bg: #fffbd6; --fg: #332b00; --edge: #a07800; --muted: #4d4200; }
-.v-ok      { --bg: #f1f8f1; --fg: #173318; --edge: #2e7d32; --muted: #2f4f30; padding: 4px 12px; }
-.t-neutral { --bg: #f5f5f5; --fg: #37474f; --edge: #90a4ae; --muted: #546e7a; padding: 2px 10px;
-  font-size: 12px; border-left-width: 1px; }
+.banner.open { max-height: 85vh; }
+.report .banner, .banner.report { max-height: none; overflow: visible; }
+.banner:lang(ja) { font-family: sans-serif; line-height: 1.6; }
+.v-danger  { --bg: #fdecea; --fg: #4a0d0d; --edge: #b71c1c; --badge-bg: #b71c1c; --muted: #6d1f1f; }
+.v-warning { --bg: #fff3e0; --fg: #3e2000; --edge: #c75000; --badge-bg: #a33f00; --muted: #5d3200; }
+.v-caution { --bg: #fffbd6; --fg: #332b00; --edge: #a07800; --badge-bg: #6d5200; --muted: #4d4200; }
+.v-ok      { --bg: #f1f8f1; --fg: #173318; --edge: #2e7d32; --badge-bg: #1b5e20; --muted: #2f4f30; }
+.t-neutral { --bg: #f5f5f5; --fg: #37474f; --edge: #90a4ae; --badge-bg: #455a64; --muted: #455a64; }
 @media (prefers-color-scheme: dark) {
-  .banner    { --bg: #263238; --fg: #eceff1; --edge: #90a4ae; --badge-fg: #10171a; --muted: #cfd8dc; }
-  .v-danger  { --bg: #3d1010; --fg: #ffe4e1; --edge: #ff6f61; --muted: #ffc9c2; }
-  .v-warning { --bg: #3d2600; --fg: #ffecd1; --edge: #ffa040; --muted: #ffd8a8; }
-  .v-caution { --bg: #363000; --fg: #fff8c4; --edge: #e6c700; --muted: #f2e79a; }
-  .v-ok      { --bg: #142a16; --fg: #dcf2dd; --edge: #66bb6a; --muted: #b9dcbb; }
-  .t-neutral { --bg: #2b3136; --fg: #cfd8dc; --edge: #607d8b; --muted: #b0bec5; }
+  .banner    { --bg: #263238; --fg: #eceff1; --edge: #90a4ae; --badge-bg: #b0bec5; --badge-fg: #10171a; --muted: #cfd8dc; }
+  .v-danger  { --bg: #3d1010; --fg: #ffe4e1; --edge: #ff6f61; --badge-bg: #ff8a80; --muted: #ffc9c2; }
+  .v-warning { --bg: #3d2600; --fg: #ffecd1; --edge: #ffa040; --badge-bg: #ffb74d; --muted: #ffd8a8; }
+  .v-caution { --bg: #363000; --fg: #fff8c4; --edge: #e6c700; --badge-bg: #ffe57f; --muted: #f2e79a; }
+  .v-ok      { --bg: #142a16; --fg: #dcf2dd; --edge: #66bb6a; --badge-bg: #81c784; --muted: #b9dcbb; }
+  .t-neutral { --bg: #2b3136; --fg: #cfd8dc; --edge: #607d8b; --badge-bg: #b0bec5; --muted: #b0bec5; }
 }
-.dns { margin: 4px 0 0 0; font-weight: 700; }
-.head { display: flex; align-items: flex-start; gap: 10px; }
+.compact { padding: 1px 8px; font-size: 12px; border-left-width: 3px; line-height: 1.5; }
+.compact .badge { font-size: 11px; line-height: 16px; }
+.compact .title { font-weight: 600; display: inline; }
+.compact .head { align-items: center; }
+.mini { padding: 1px 8px; font-size: 12px; }
+.mini .title { display: inline; }
+.dns, .pending { margin: 2px 0 0 0; font-size: 12px; }
+.dns { font-weight: 700; }
+.pending { color: var(--muted); font-style: italic; }
+.head { display: flex; align-items: flex-start; gap: 8px; flex-wrap: wrap; }
 .badge {
-  flex: none; background: var(--edge); color: var(--badge-fg); font-weight: 700;
-  border-radius: 3px; padding: 0 6px; font-size: 12px; line-height: 20px; margin-top: 1px;
+  flex: none; background: var(--badge-bg); color: var(--badge-fg); font-weight: 700;
+  border-radius: 3px; padding: 0 6px; font-size: 12px; line-height: 20px; margin-top: 2px;
 }
-.text { flex: 1 1 auto; min-width: 0; overflow-wrap: anywhere; }
+.text { flex: 1 1 12em; min-width: 0; overflow-wrap: anywhere; }
 .title { font-weight: 700; display: block; }
-.summary { margin: 2px 0 0 0; }
+.banner:not(.open):not(.report) .title, .banner:not(.open):not(.report) .summary {
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+}
+.compact .title, .mini .title { -webkit-line-clamp: 1 !important; }
+.summary { margin: 1px 0 0 0; }
 .brand { color: var(--muted); font-size: 12px; }
-.actions { flex: none; display: flex; gap: 6px; }
+.actions { flex: 1 1 100%; display: flex; flex-wrap: wrap; gap: 4px 6px; margin-top: 4px; }
+.compact .actions, .mini .actions { flex: none; margin-top: 0; margin-left: auto; }
 button {
   font: inherit; font-size: 13px; color: var(--fg); background: transparent;
   border: 1px solid var(--edge); border-radius: 3px; padding: 1px 8px; cursor: pointer;
 }
+.compact button, .mini button { font-size: 12px; padding: 0 6px; }
+button.primary { background: var(--badge-bg); color: var(--badge-fg); border-color: var(--badge-bg); font-weight: 700; }
 button:hover { background: color-mix(in srgb, var(--edge) 15%, transparent); }
+button.primary:hover { background: var(--badge-bg); text-decoration: underline; }
 button:focus-visible { outline: 2px solid var(--edge); outline-offset: 2px; }
-.details { margin-top: 8px; border-top: 1px solid color-mix(in srgb, var(--edge) 40%, transparent); }
-.details[hidden] { display: none; }
+button[disabled] { opacity: 0.6; cursor: default; }
+.done { font-size: 12px; color: var(--muted); align-self: center; }
+.details, .guard { margin-top: 6px; border-top: 1px solid color-mix(in srgb, var(--edge) 40%, transparent); }
+.details[hidden], .guard[hidden] { display: none; }
+.guard { padding-top: 4px; }
+.guard .target { font-family: monospace; font-size: 12px; overflow-wrap: anywhere; display: block; margin: 2px 0 4px 0; }
 h3 { font-size: 13px; margin: 8px 0 2px 0; }
-ul { margin: 0; padding-left: 20px; }
+ul, ol { margin: 0; padding-left: 20px; }
 li { margin: 2px 0; overflow-wrap: anywhere; }
+.whatnow { border: 2px solid var(--edge); border-radius: 4px; padding: 2px 8px 6px 8px; margin-top: 6px; }
+.whatnow h3 { margin-top: 4px; }
 .sev { font-weight: 700; margin-right: 4px; }
 .sev-danger .sev { color: var(--edge); }
-.evidence { color: var(--muted); font-family: monospace;
-  font-size: 12px; list-style: square; }
+.evidence { color: var(--muted); font-family: monospace; font-size: 12px; list-style: square; }
+.tech { margin-top: 8px; }
+.tech summary { cursor: pointer; font-size: 13px; font-weight: 700; }
+.tech .code { font-family: monospace; font-size: 12px; }
 .link { border: none; padding: 0; text-decoration: underline; color: inherit; text-align: start; }
 .foot { color: var(--muted); font-size: 11px; margin-top: 6px; }
 `;
@@ -142,64 +173,58 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     return typeof url === "string" && /^https?:\/\/[^\s]+$/i.test(url);
   }
 
+  function button(doc, cls, text, onClick) {
+    const b = el(doc, "button", cls, text);
+    b.setAttribute("type", "button");
+    b.addEventListener("click", (ev) => {
+      if (ev && ev.preventDefault) ev.preventDefault();
+      onClick(ev);
+    });
+    return b;
+  }
+
   function evidenceList(doc, items) {
     const list = el(doc, "ul", "evidence");
     for (const item of items || []) list.append(el(doc, "li", null, item));
     return list;
   }
 
-  function section(doc, title, list) {
-    const frag = [el(doc, "h3", null, title), list];
-    return frag;
+  function section(doc, title, list, cls) {
+    const h = el(doc, "h3", null, title);
+    if (cls) h.setAttribute("class", cls);
+    return [h, list];
   }
 
-  function buildDetails(doc, p, strings, onOpenUrl) {
+  // 「リンクを開いた／入力してしまった」: what to do now, in the order it matters (issue 9.3).
+  const WHAT_NOW = ["whatNowOpened", "whatNowPassword", "whatNowCard", "whatNowReport"];
+
+  function buildWhatNow(doc, strings) {
+    const box = el(doc, "div", "whatnow");
+    const h = el(doc, "h3", "whatnow-title", label(strings, "whatNowTitle", "If you opened a link or typed something"));
+    h.setAttribute("tabindex", "-1");
+    box.append(h);
+    const ol = el(doc, "ol", null);
+    for (const key of WHAT_NOW) {
+      const s = label(strings, key, "");
+      if (s) ol.append(el(doc, "li", null, s));
+    }
+    box.append(ol);
+    return { box, heading: h };
+  }
+
+  /**
+   * The details: (danger/warning) what to do now, then the advice, the reasons (in plain
+   * words, the summary not repeated), how the sender was checked (one plain line per method),
+   * and a closed "technical details" fold with the codes, raw results and evidence (issue 9.6).
+   */
+  function buildDetails(doc, p, strings, onOpenUrl, verdict) {
     const box = el(doc, "div", "details");
     box.setAttribute("id", "minuku-details");
-
-    if (p.reasons && p.reasons.length) {
-      const ul = el(doc, "ul", "reasons");
-      for (const r of p.reasons) {
-        const sev = SEVERITIES.includes(r.severity) ? r.severity : "info";
-        const li = el(doc, "li", `sev-${sev}`);
-        li.append(el(doc, "span", "sev", label(strings, `severity_${sev}`, sev)));
-        li.append(el(doc, "span", "reason-text", r.text));
-        if (r.evidence && r.evidence.length) li.append(evidenceList(doc, r.evidence));
-        ul.append(li);
-      }
-      box.append(...section(doc, label(strings, "reasons", "Reasons"), ul));
-    }
-
-    const auth = p.auth || {};
-    const authList = el(doc, "ul", "auth");
-    for (const l of auth.lines || []) {
-      const li = el(doc, "li", "auth-line");
-      const head = `${METHOD_LABEL[l.method] || "?"}: ${l.result}${l.domain ? ` (${l.domain})` : ""}`;
-      li.append(el(doc, "span", "sev", head));
-      li.append(el(doc, "span", "auth-text", l.text));
-      if (l.evidence && l.evidence.length) li.append(evidenceList(doc, l.evidence));
-      authList.append(li);
-    }
-    for (const r of auth.receiving_server || []) {
-      const li = el(doc, "li", "auth-received");
-      const trust = r.trusted ? label(strings, "trusted", "trusted") : label(strings, "untrusted", "not trusted");
-      li.append(el(doc, "span", "sev", `${label(strings, "receivingServer", "Receiving server")}: ${r.authserv_id ?? "?"} (${trust})`));
-      const pairs = (r.results || []).map(([k, v]) => `${k}=${v}`).join(", ");
-      li.append(el(doc, "span", "auth-text", pairs));
-      authList.append(li);
-    }
-    if (auth.disagreements && auth.disagreements.length) {
-      const li = el(doc, "li", "auth-disagreements", label(strings, "disagreements", "Disagreements"));
-      li.append(evidenceList(doc, auth.disagreements));
-      authList.append(li);
-    }
-    if (auth.unchecked && auth.unchecked.length) {
-      const li = el(doc, "li", "auth-unchecked", label(strings, "unchecked", "Not checked"));
-      li.append(evidenceList(doc, auth.unchecked));
-      authList.append(li);
-    }
-    if (authList.childNodes.length) {
-      box.append(...section(doc, label(strings, "authentication", "Authentication"), authList));
+    let whatNowHeading = null;
+    if (ALERTING.includes(verdict)) {
+      const w = buildWhatNow(doc, strings);
+      box.append(w.box);
+      whatNowHeading = w.heading;
     }
 
     if (p.advice && p.advice.length) {
@@ -209,26 +234,80 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
         li.append(el(doc, "span", "advice-text", a.text));
         if (isHttpUrl(a.url) && typeof onOpenUrl === "function") {
           li.append(doc.createTextNode(" "));
-          const b = el(doc, "button", "link", a.url);
-          b.setAttribute("type", "button");
           const url = a.url;
-          b.addEventListener("click", (ev) => {
-            if (ev && ev.preventDefault) ev.preventDefault();
-            onOpenUrl(url);
-          });
-          li.append(b);
+          li.append(button(doc, "link", a.url, () => onOpenUrl(url)));
         }
         ul.append(li);
       }
       box.append(...section(doc, label(strings, "advice", "Advice"), ul));
     }
 
-    const hasContent = box.childNodes.length > 0;
+    // The summary is usually the first reason: said once, in the head.
+    const reasons = (p.reasons || []).filter((r, i) => !(i === 0 && r.text === p.summary));
+    if (reasons.length) {
+      const ul = el(doc, "ul", "reasons");
+      for (const r of reasons) {
+        const sev = SEVERITIES.includes(r.severity) ? r.severity : "info";
+        const li = el(doc, "li", `sev-${sev}`);
+        li.append(el(doc, "span", "sev", label(strings, `severity_${sev}`, sev)));
+        li.append(el(doc, "span", "reason-text", r.text));
+        ul.append(li);
+      }
+      box.append(...section(doc, label(strings, "reasons", "Reasons"), ul));
+    }
+
+    const auth = p.auth || {};
+    if (auth.lines && auth.lines.length) {
+      const ul = el(doc, "ul", "auth");
+      for (const l of auth.lines) ul.append(el(doc, "li", "auth-line", l.text));
+      box.append(...section(doc, label(strings, "authentication", "Authentication"), ul));
+    }
+
+    // Codes and raw values only here, folded (native <details>: keyboard and screen readers).
+    const tech = el(doc, "details", "tech");
+    tech.append(el(doc, "summary", null, label(strings, "technical", "Technical details")));
+    const tl = el(doc, "ul", "tech-list");
+    for (const r of p.reasons || []) {
+      const li = el(doc, "li", null);
+      li.append(el(doc, "span", "code", r.code));
+      if (r.evidence && r.evidence.length) li.append(evidenceList(doc, r.evidence));
+      tl.append(li);
+    }
+    for (const l of auth.lines || []) {
+      const li = el(doc, "li", "auth-raw");
+      li.append(el(doc, "span", "code", `${METHOD_LABEL[l.method] || "?"}=${l.result}${l.domain ? ` ${l.domain}` : ""}`));
+      if (l.evidence && l.evidence.length) li.append(evidenceList(doc, l.evidence));
+      tl.append(li);
+    }
+    for (const r of auth.receiving_server || []) {
+      const li = el(doc, "li", "auth-received");
+      const trust = r.trusted ? label(strings, "trusted", "trusted") : label(strings, "untrusted", "not trusted");
+      li.append(el(doc, "span", null, `${label(strings, "receivingServer", "Receiving server")} ${r.authserv_id ?? "?"}（${trust}）`));
+      const pairs = (r.results || []).map(([k, v]) => `${k}=${v}`).join(", ");
+      if (pairs) li.append(evidenceList(doc, [pairs]));
+      tl.append(li);
+    }
+    if (auth.disagreements && auth.disagreements.length) {
+      const li = el(doc, "li", "auth-disagreements", label(strings, "disagreements", "Disagreements"));
+      li.append(evidenceList(doc, auth.disagreements));
+      tl.append(li);
+    }
+    if (auth.unchecked && auth.unchecked.length) {
+      const li = el(doc, "li", "auth-unchecked", label(strings, "unchecked", "Not checked"));
+      li.append(evidenceList(doc, auth.unchecked));
+      tl.append(li);
+    }
+    // The footer alone (host version) is not worth a "Details" button.
+    const hasContent = box.childNodes.length > 0 || tl.childNodes.length > 0;
     const foot = [];
     if (p.host_version) foot.push(`${label(strings, "hostVersion", "Minuku host")} ${p.host_version}`);
     if (p.offline) foot.push(label(strings, "offline", "offline"));
-    if (foot.length) box.append(el(doc, "div", "foot", foot.join(" · ")));
-    return { box, hasContent };
+    if (foot.length) tl.append(el(doc, "li", "foot", foot.join(" · ")));
+    if (tl.childNodes.length) {
+      tech.append(tl);
+      box.append(tech);
+    }
+    return { box, hasContent, whatNowHeading };
   }
 
   const TONES = ["verdict", "verified", "neutral"];
@@ -239,19 +318,39 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
    */
   function displayOf(payload, d) {
     const dnsBad = payload.dns_status === "failing" || payload.dns_status === "lying";
+    const flags = (x) => ({
+      compact: Boolean(x && x.compact),
+      pending: Boolean(x && x.pending),
+      protect: Boolean(x && x.protect),
+      mini: Boolean(x && x.mini),
+    });
     if (d && typeof d === "object" && TONES.includes(d.tone)) {
-      return { show: d.show !== false, tone: d.tone, dns: d.dns === "failing" || d.dns === "lying" ? d.dns : null };
+      return { show: d.show !== false, tone: d.tone, dns: d.dns === "failing" || d.dns === "lying" ? d.dns : null, ...flags(d) };
     }
     const dns = dnsBad ? payload.dns_status : null;
-    if (payload.verdict !== "ok") return { show: true, tone: "verdict", dns };
-    return { show: true, tone: payload.verified === true && !dns ? "verified" : "neutral", dns };
+    if (payload.verdict !== "ok") return { show: true, tone: "verdict", dns, ...flags({ protect: payload.verdict === "danger" }) };
+    return { show: true, tone: payload.verified === true && !dns ? "verified" : "neutral", dns, ...flags({ compact: true }) };
   }
+
+  // A title that starts with the verdict word the badge already says ("危険: …", "Danger: …")
+  // loses it: the verdict is said once (issue 9.6). Older hosts still send the prefix.
+  function withoutVerdictWord(title, badge) {
+    const t = String(title || "");
+    for (const sep of [": ", "：", ":"]) {
+      if (badge && t.startsWith(badge + sep)) return t.slice(badge.length + sep.length);
+    }
+    return t;
+  }
+
+  const APIS = new WeakMap(); // host -> {showLinkGuard, ...} for banner.js (the root is closed)
 
   /**
    * @param {Document} doc
    * @param {object} payload a validated BannerPayload
-   * @param {{strings?: object, display?: {show: boolean, tone: string, dns: string|null},
-   *   mode?: "banner"|"report", onDismiss?: () => void, onOpenUrl?: (url: string) => void}} [opts]
+   * @param {{strings?: object, display?: object, mode?: "banner"|"report",
+   *   onDismiss?: () => void, onOpenUrl?: (url: string) => void,
+   *   onAction?: (name: string) => Promise<unknown>|void}} [opts]
+   *   onAction names: report, junk, delete, trust, restore (undo a dismiss), enableLinks
    * @returns {HTMLElement|null} the shadow host (null: nothing to show, e.g. a quiet ok)
    */
   function buildBanner(doc, payload, opts) {
@@ -263,6 +362,10 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     if (mode === "banner" && !d.show) return null;
     // An ok verdict is "verified" only in the verified tone; with DNS failing or lying never.
     const tone = verdict === "ok" ? (d.tone === "verified" && !d.dns ? "verified" : "neutral") : "verdict";
+    // One line for calm mail; the DNS explanation needs its room.
+    const compact = mode === "banner" && tone !== "verdict" && !d.dns;
+    const mini = mode === "banner" && !compact && d.mini;
+    const onAction = typeof o.onAction === "function" ? o.onAction : null;
 
     const host = doc.createElement("div");
     if (mode === "banner") {
@@ -276,6 +379,7 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     host.setAttribute("data-verdict", verdict);
     host.setAttribute("data-tone", tone);
     host.setAttribute("data-origin", payload.origin === "addon" ? "addon" : "host");
+    host.setAttribute("data-state", d.pending ? "pending" : mini ? "mini" : "final");
     const shadow = host.attachShadow({ mode: "closed" });
     shadow.append(el(doc, "style", null, CSS));
     if (mode === "banner") {
@@ -283,71 +387,182 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
       shadow.append(el(doc, "style", null, BACKDROP_CSS));
     }
 
-    const cls = tone === "neutral" ? "banner v-ok t-neutral" : `banner v-${verdict}`;
+    let cls = tone === "neutral" ? "banner v-ok t-neutral" : tone === "verified" ? "banner v-ok" : `banner v-${verdict}`;
+    if (compact) cls += " compact";
+    if (mini) cls += " mini";
+    if (mode === "report") cls += " report";
     const box = el(doc, "section", cls);
-    box.setAttribute("role", verdict === "danger" ? "alert" : "status");
+    // Only danger and warning are spoken (issue 9.10); calm mail says nothing to a screen reader.
+    if (ALERTING.includes(verdict) && !mini && mode === "banner") box.setAttribute("role", "alert");
     box.setAttribute("lang", payload.locale === "ja" ? "ja" : "en");
+    box.setAttribute("aria-label", label(strings, "regionLabel", "Minuku"));
 
     const head = el(doc, "div", "head");
     let badge = label(strings, `verdict_${verdict}`, verdict);
     let title = payload.title;
     let summary = payload.summary;
-    if (tone === "verified") badge = label(strings, "verdict_verified", "Verified");
+    if (tone === "verified") {
+      badge = label(strings, "verdict_verified", "Verified");
+    }
     if (tone === "neutral") {
       // Nothing found, nothing proven: the add-on's own words, never "no problems".
       badge = label(strings, "verdict_unverified", "Not verified");
       title = label(strings, d.dns ? "dnsTitle" : "neutralTitle", "The sender could not be verified");
       summary = d.dns ? "" : label(strings, "neutralSummary", "");
     }
+    title = withoutVerdictWord(title, label(strings, `verdict_${verdict}`, verdict));
     head.append(el(doc, "span", "badge", badge));
     const text = el(doc, "div", "text");
     text.append(el(doc, "strong", "title", title));
-    if (summary) text.append(el(doc, "p", "summary", summary));
-    if (d.dns) {
+    if (summary && !compact && !mini) text.append(el(doc, "p", "summary", summary));
+    if (d.pending && !mini) text.append(el(doc, "p", "pending", label(strings, "pending", "Still asking DNS about the sender…")));
+    if (d.dns && !mini && !compact) {
       text.append(el(doc, "p", "dns", label(strings, d.dns === "lying" ? "dnsLying" : "dnsFailing", "DNS is unavailable: the sender could not be verified.")));
     }
-    if (payload.brand && payload.brand.name) {
-      text.append(el(doc, "span", "brand", `${label(strings, "brand", "Brand")}: ${payload.brand.name}`));
+    // The brand line only where the title does not already name it, and never on verified mail
+    // (「名乗っているブランド」 next to a verified sender reads as suspicion, issue 9.2).
+    if (payload.brand && payload.brand.name && tone === "verdict" && !mini && !String(title).includes(payload.brand.name)) {
+      text.append(el(doc, "span", "brand", `${label(strings, "brand", "Brand")}：${payload.brand.name}`));
     }
     head.append(text);
 
-    // The footer alone (host version) is not worth a "Details" button.
-    const { box: details, hasContent: hasDetails } = buildDetails(doc, payload, strings, o.onOpenUrl);
+    const built = buildDetails(doc, payload, strings, o.onOpenUrl, verdict);
+    const details = built.box;
+    const hasDetails = built.hasContent;
+    const actions = el(doc, "div", "actions");
+    const api = { showLinkGuard: () => false };
+    APIS.set(host, api);
 
-    if (mode === "banner") {
-      const actions = el(doc, "div", "actions");
-      if (hasDetails) {
-        const toggle = el(doc, "button", "toggle", label(strings, "showDetails", "Details"));
-        toggle.setAttribute("type", "button");
+    const openDetails = (open) => {
+      if (open) details.removeAttribute("hidden");
+      else details.setAttribute("hidden", "");
+      if (toggle) {
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.textContent = open ? label(strings, "hideDetails", "Hide details") : label(strings, "showDetails", "Details");
+      }
+      syncOpen();
+    };
+    const guard = el(doc, "div", "guard");
+    guard.setAttribute("hidden", "");
+    const syncOpen = () => {
+      const open = !details.hasAttribute("hidden") || !guard.hasAttribute("hidden");
+      box.setAttribute("class", open ? `${cls} open` : cls);
+    };
+
+    // An action button: disabled while it runs, then a short "done" note (or the error).
+    const act = (name, key, fallback, cssClass) => {
+      const b = button(doc, cssClass || "act", label(strings, key, fallback), async () => {
+        if (!onAction) return;
+        b.setAttribute("disabled", "");
+        try {
+          const r = await onAction(name);
+          if (r && r.ok === false) throw new Error("refused");
+          const note = label(strings, `${name}Done`, "");
+          if (note) b.after(el(doc, "span", "done", note));
+        } catch {
+          b.after(el(doc, "span", "done", label(strings, "actionFailed", "That did not work.")));
+        } finally {
+          b.removeAttribute("disabled");
+        }
+      });
+      b.setAttribute("data-action", name);
+      return b;
+    };
+
+    let toggle = null;
+    if (mini) {
+      actions.append(
+        button(doc, "restore", label(strings, "restore", "Show"), () => {
+          if (onAction) onAction("restore");
+        }),
+      );
+    } else {
+      if (ALERTING.includes(verdict) && hasDetails) {
+        const whatNow = button(doc, "primary whatnow-button", label(strings, "whatNow", "I opened a link / typed my password"), () => {
+          openDetails(true);
+          if (built.whatNowHeading && built.whatNowHeading.focus) built.whatNowHeading.focus();
+          if (built.whatNowHeading && built.whatNowHeading.scrollIntoView) built.whatNowHeading.scrollIntoView({ block: "nearest" });
+        });
+        if (mode === "banner") actions.append(whatNow);
+      }
+      if (onAction && ALERTING.includes(verdict)) {
+        actions.append(act("report", "report", "Report as phishing"));
+        if (verdict === "danger") {
+          actions.append(act("junk", "junk", "Junk"));
+          actions.append(act("delete", "delete", "Delete"));
+        }
+      }
+      if (onAction && mode === "banner" && d.protect) {
+        actions.append(
+          button(doc, "act enable-links", label(strings, "enableLinks", "Make links work"), () => {
+            onAction("enableLinks");
+            guard.setAttribute("hidden", "");
+            syncOpen();
+          }),
+        );
+      }
+      if (onAction && (verdict === "caution" || verdict === "unknown") && payload.origin !== "addon") {
+        actions.append(act("trust", "trustSender", "Trust this sender"));
+      }
+      if (mode === "banner" && hasDetails) {
+        toggle = button(doc, "toggle", label(strings, "showDetails", "Details"), () => openDetails(details.hasAttribute("hidden")));
         toggle.setAttribute("aria-expanded", "false");
         toggle.setAttribute("aria-controls", "minuku-details");
         details.setAttribute("hidden", "");
-        toggle.addEventListener("click", () => {
-          const open = details.hasAttribute("hidden");
-          if (open) details.removeAttribute("hidden");
-          else details.setAttribute("hidden", "");
-          toggle.setAttribute("aria-expanded", open ? "true" : "false");
-          toggle.textContent = open
-            ? label(strings, "hideDetails", "Hide details")
-            : label(strings, "showDetails", "Details");
-        });
         actions.append(toggle);
       }
-      const dismiss = el(doc, "button", "dismiss", label(strings, "dismiss", "Dismiss"));
-      dismiss.setAttribute("type", "button");
-      dismiss.setAttribute("aria-label", label(strings, "dismissLabel", "Dismiss this warning"));
-      dismiss.addEventListener("click", () => {
-        host.remove();
-        if (typeof o.onDismiss === "function") o.onDismiss();
-      });
-      actions.append(dismiss);
-      head.append(actions);
+      if (mode === "banner") {
+        const dismiss = button(doc, "dismiss", label(strings, "dismiss", "Dismiss"), () => {
+          if (typeof o.onDismiss === "function") o.onDismiss();
+        });
+        dismiss.setAttribute("aria-label", label(strings, "dismissLabel", "Dismiss this warning"));
+        actions.append(dismiss);
+      }
+    }
+    if (actions.childNodes.length) head.append(actions);
+
+    // Under danger a click on one of the mail's links lands here: the real target, then a choice.
+    if (mode === "banner" && d.protect && !mini) {
+      api.showLinkGuard = (url, shown) => {
+        guard.replaceChildren();
+        guard.append(el(doc, "strong", null, label(strings, "guardTitle", "Links are switched off in this mail")));
+        guard.append(el(doc, "p", null, label(strings, "guardText", "This link really goes to:")));
+        guard.append(el(doc, "span", "target", url));
+        if (shown && shown !== url) guard.append(el(doc, "p", "summary", `${label(strings, "guardShown", "It shows as:")} ${shown}`));
+        const row = el(doc, "div", "actions");
+        const cancel = button(doc, "primary", label(strings, "guardCancel", "Don't open"), () => {
+          guard.setAttribute("hidden", "");
+          syncOpen();
+        });
+        row.append(cancel);
+        if (isHttpUrl(url) && typeof o.onOpenUrl === "function") {
+          row.append(
+            button(doc, "act", label(strings, "guardOpen", "Open anyway"), () => {
+              o.onOpenUrl(url);
+              guard.setAttribute("hidden", "");
+              syncOpen();
+            }),
+          );
+        }
+        guard.append(row);
+        guard.removeAttribute("hidden");
+        syncOpen();
+        if (cancel.focus) cancel.focus();
+        return true;
+      };
     }
 
     box.append(head);
-    if (hasDetails || mode === "report") box.append(details);
+    if (mode === "banner") box.append(guard);
+    if (!mini && (hasDetails || mode === "report")) box.append(details);
     shadow.append(box);
     return host;
+  }
+
+  /** Show the link guard of a mounted danger banner; false when it has none. */
+  function showLinkGuard(host, url, shown) {
+    const api = APIS.get(host);
+    return api ? api.showLinkGuard(String(url || ""), String(shown || "")) : false;
   }
 
   // Properties of <html> that still reach a top-layer box in Gecko (checked in Thunderbird 153:
@@ -379,7 +594,11 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
    * tries to open is cancelled (beforetoggle), and should one open anyway ours is raised again.
    * @returns {{host: HTMLElement, spacer: HTMLElement|null, topLayer: boolean, unmount: () => void}}
    */
-  function mountBanner(doc, host) {
+  function mountBanner(doc, host, mountOpts) {
+    // floor: the space the previous banner of this message held (a refinement, issue 9.1):
+    // the spacer never shrinks below it, so the mail does not move under the cursor.
+    const floor = Math.max(0, Number((mountOpts && mountOpts.floor) || 0));
+    let base = null;
     const win = doc.defaultView;
     const rootEl = doc.documentElement;
     const spacer = doc.createElement("div");
@@ -400,13 +619,14 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     }
     if (!topLayer) {
       if (doc.body) doc.body.prepend(host);
-      return { host, spacer: null, topLayer, unmount: () => host.remove() };
+      return { host, spacer: null, topLayer, unmount: () => host.remove(), base: () => 0 };
     }
     if (doc.body) doc.body.prepend(spacer);
 
     const sync = () => {
-      const h = host.getBoundingClientRect ? host.getBoundingClientRect().height : 0;
-      spacer.style.setProperty("height", `${Math.ceil(h)}px`, "important");
+      const h = Math.ceil(host.getBoundingClientRect ? host.getBoundingClientRect().height : 0);
+      if (base === null) base = Math.max(floor, h); // the collapsed height, kept
+      spacer.style.setProperty("height", `${Math.max(base, h)}px`, "important");
     };
     sync();
     if (win && typeof win.ResizeObserver === "function") {
@@ -463,7 +683,7 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
       host.remove();
       spacer.remove();
     };
-    return { host, spacer, topLayer, unmount };
+    return { host, spacer, topLayer, unmount, base: () => base ?? floor };
   }
 
   /** The full report (popup, report page): the same builder, details open, no dismiss. */
@@ -471,5 +691,5 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     return buildBanner(doc, payload, Object.assign({}, opts || {}, { mode: "report" }));
   }
 
-  root.MinukuBannerDom = Object.freeze({ buildBanner, buildReport, mountBanner, CSS, HOST_CSS });
+  root.MinukuBannerDom = Object.freeze({ buildBanner, buildReport, mountBanner, showLinkGuard, CSS, HOST_CSS });
 })(globalThis);

@@ -12,7 +12,7 @@ import { bytesToBase64, rawToBytes } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { HostError } from "./hostclient.js";
 import { bannerStrings, createTranslator, resolveLocale } from "./i18n.js";
-import { decideDisplay } from "./display.js";
+import { badgeFor, decideDisplay, refine } from "./display.js";
 import { kindForError, localPayload } from "./local-payloads.js";
 import { normalizeOptions, toWireOptions } from "./options.js";
 import { safeUrl, validatePayload } from "./payload.js";
@@ -24,6 +24,21 @@ export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_REPORT_MESSAGES = 50;
 // storage.local key of the per-account authserv-id learning state (authserv.js).
 export const LEARNING_KEY = "authservLearning";
+// storage.local key of the senders the user chose to trust (issue 9.5): exact addresses.
+export const TRUSTED_SENDERS_KEY = "trustedSenders";
+export const MAX_TRUSTED_SENDERS = 500;
+// The Council of Anti-Phishing Japan asks for phishing mail to be forwarded to this address
+// (its registration page, https://www.antiphishing.jp/registration.html). The user sees the
+// compose window and sends it; nothing is ever sent by the add-on.
+export const COUNCIL_REPORT_ADDRESS = "info@antiphishing.jp";
+
+/** The bare address of a MessageHeader author ("Name <User@Example.COM>"), lower-cased. */
+export function senderAddress(author) {
+  const s = String(author ?? "");
+  const angle = /<([^<>]*)>\s*$/.exec(s);
+  const addr = (angle ? angle[1] : s).trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+$/.test(addr) && addr.length <= 320 ? addr : "";
+}
 
 function messagesOf(list) {
   if (!list) return [];
@@ -35,12 +50,15 @@ function messagesOf(list) {
  * @param {object} o
  * @param {object} o.browser the WebExtension API (or a fake)
  * @param {import("./hostclient.js").HostClient} o.client
+ * @param {import("./hostclient.js").HostClient} [o.quickClient] a second host connection for
+ *   the fast local (no-DNS) checks, so they never queue behind a slow DNS check (the host
+ *   answers one check at a time per connection); defaults to `client`
  * @param {{en: object, ja: object}} o.locales parsed _locales/<lang>/messages.json
  * @param {string} [o.addonVersion]
  * @param {LruCache} [o.cache]
  * @param {{warn: Function}} [o.log]
  */
-export function createController({ browser, client, locales, addonVersion = "", cache = new LruCache(64), log = console }) {
+export function createController({ browser, client, quickClient = client, locales, addonVersion = "", cache = new LruCache(64), log = console, arrival = null }) {
   const translators = {
     en: createTranslator(locales.en, locales.en),
     ja: createTranslator(locales.ja, locales.en),
@@ -69,9 +87,9 @@ export function createController({ browser, client, locales, addonVersion = "", 
     try {
       const h = await browser.messages.get(messageId);
       const accountId = typeof h?.folder?.accountId === "string" ? h.folder.accountId : null;
-      return { accountId, domain: senderDomain(h?.author) };
+      return { accountId, domain: senderDomain(h?.author), address: senderAddress(h?.author) };
     } catch {
-      return { accountId: null, domain: "" };
+      return { accountId: null, domain: "", address: "" };
     }
   }
 
@@ -119,21 +137,30 @@ export function createController({ browser, client, locales, addonVersion = "", 
    * The verdict for one message; never rejects (failures become local "unknown" banners).
    * @returns {Promise<{payload: object, cached: boolean}>}
    */
-  async function checkMessage(messageId, { force = false } = {}) {
+  async function checkMessage(messageId, { force = false, local = false } = {}) {
     const info = await messageInfo(messageId);
-    const { locale, wire } = await getOptions(info.accountId);
+    const { locale, wire: asked } = await getOptions(info.accountId);
+    // The local part (issue 9.1): the same check with no DNS at all, on the quick connection.
+    const wire = local ? { ...asked, offline: true } : asked;
+    // Issue 12 (arrival.js): a mail checked online on arrival, or any mail when the user said so,
+    // is checked at opening with no DNS query about names its sender controls.
+    const plan = arrival ? await arrival.planOpening(messageId) : null;
+    if (plan?.restricted) wire.sender_lookups = false;
     const key = `${messageId}\n${JSON.stringify(wire)}`;
     const hit = cache.get(key);
     if (hit) return { payload: hit, cached: true };
     if (!inflight.has(key)) {
-      const p = runCheck(messageId, wire, locale, force)
+      const p = runCheck(messageId, wire, locale, force, local && !asked.offline ? quickClient : client)
         .then(async (entry) => {
           // Only the host's own answers teach anything (never the add-on's error banners).
-          if (entry.cacheable) await learn(info.accountId, messageId, info.domain, entry.payload);
+          if (entry.cacheable && !local) await learn(info.accountId, messageId, info.domain, entry.payload);
+          // Issue 12: the kept arrival verdict when it is worse; the list's tag follows.
+          if (entry.cacheable && plan) entry.payload = await arrival.settleOpening(messageId, entry.payload, plan, wire);
           return entry;
         })
         .finally(() => inflight.delete(key));
-      inflight.set(key, p);
+      // Background checks wait while the displayed message is being checked (issue 12).
+      inflight.set(key, arrival ? arrival.foreground(p) : p);
     }
     const entry = await inflight.get(key);
     if (entry.cacheable) cache.set(key, entry.payload);
@@ -144,13 +171,31 @@ export function createController({ browser, client, locales, addonVersion = "", 
   async function cachedPayload(messageId) {
     const info = await messageInfo(messageId);
     const { wire } = await getOptions(info.accountId);
+    if (arrival && (await arrival.planOpening(messageId)).restricted) wire.sender_lookups = false; // as checkMessage
     return cache.get(`${messageId}\n${JSON.stringify(wire)}`) ?? null;
   }
 
-  async function runCheck(messageId, wire, locale, force) {
+  // The local and the full check of a message start together: one read of its source serves both.
+  const rawReads = new Map(); // messageId -> {p: Promise<Uint8Array>, users}
+  async function readRaw(messageId) {
+    let e = rawReads.get(messageId);
+    if (!e) {
+      e = { p: browser.messages.getRaw(messageId, { data_format: "File" }).then(rawToBytes), users: 0 };
+      rawReads.set(messageId, e);
+    }
+    e.users += 1;
+    try {
+      return await e.p;
+    } finally {
+      e.users -= 1;
+      if (e.users === 0 && rawReads.get(messageId) === e) rawReads.delete(messageId);
+    }
+  }
+
+  async function runCheck(messageId, wire, locale, force, via = client) {
     let bytes;
     try {
-      bytes = await rawToBytes(await browser.messages.getRaw(messageId, { data_format: "File" }));
+      bytes = await readRaw(messageId);
     } catch (e) {
       return { payload: local("read_failed", locale, wire.offline, { detail: String(e?.message ?? e) }) };
     }
@@ -158,7 +203,7 @@ export function createController({ browser, client, locales, addonVersion = "", 
       return { payload: local("message_too_large", locale, wire.offline) };
     }
     try {
-      const raw = await client.check(bytesToBase64(bytes), wire, { force });
+      const raw = await via.check(bytesToBase64(bytes), wire, { force });
       const v = validatePayload(raw);
       if (!v.ok) {
         return { payload: local("host_error", locale, wire.offline, { detail: v.error }) };
@@ -176,18 +221,97 @@ export function createController({ browser, client, locales, addonVersion = "", 
     }
   }
 
-  /** @param {{showOk?: boolean, explicit?: boolean}} show what display.js needs */
+  /** @param {{showOk?: boolean, explicit?: boolean, pending?: boolean, trusted?: boolean, dismissed?: boolean}} show what display.js needs */
   function answer(messageId, payload, show) {
     return { messageId, payload, strings: stringsFor(payload.locale), display: decideDisplay(payload, show) };
   }
 
-  async function pushToTab(tabId, messageId, payload) {
-    if (!(await isDisplayed(tabId, messageId))) return false;
+  /** The toolbar button shows the verdict of the tab's message (issue 9.5). */
+  async function setBadge(tabId, ans) {
+    const mda = browser.messageDisplayAction;
+    if (!mda || typeof tabId !== "number") return;
+    const b = ans && ans.payload && ans.display && ans.display.show ? badgeFor(ans.payload, ans.display) : null;
     try {
-      await browser.tabs.sendMessage(tabId, { type: "minuku:show", ...answer(messageId, payload, { explicit: true }) });
+      await mda.setBadgeText({ tabId, text: b ? b.text : "" });
+      if (b) await mda.setBadgeBackgroundColor({ tabId, color: b.color });
+      const t = translators[ans?.payload?.locale === "ja" ? "ja" : "en"];
+      const title = b ? `${t("actionTitle")} — ${ans.payload.title}` : t("actionTitle");
+      await mda.setTitle({ tabId, title: title.slice(0, 300) });
+    } catch (e) {
+      log.warn?.("minuku: toolbar badge", e);
+    }
+  }
+
+  /** What decideDisplay needs about the user's own choices for this message. */
+  async function userShow(messageId, opts) {
+    const info = await messageInfo(messageId);
+    let trusted = false;
+    if (info.address) {
+      try {
+        const stored = await browser.storage.local.get(TRUSTED_SENDERS_KEY);
+        const list = Array.isArray(stored?.[TRUSTED_SENDERS_KEY]) ? stored[TRUSTED_SENDERS_KEY] : [];
+        trusted = list.includes(info.address);
+      } catch {
+        trusted = false;
+      }
+    }
+    return { showOk: opts.showOk, trusted, dismissed: dismissed.has(messageId) };
+  }
+
+  async function pushToTab(tabId, messageId, payload, show = { explicit: true }) {
+    if (!(await isDisplayed(tabId, messageId))) return false;
+    const ans = answer(messageId, payload, show);
+    await setBadge(tabId, ans);
+    try {
+      await browser.tabs.sendMessage(tabId, { type: "minuku:show", ...ans });
       return true;
     } catch {
       return false; // no banner script in that tab (yet)
+    }
+  }
+
+  /**
+   * The displayed message's verdict, progressively (issue 9.1): with DNS in use, the local
+   * (no-DNS) check answers first and is drawn at once; the full check's answer is pushed when
+   * it comes, refining the banner (display.refine: a local danger is never downgraded).
+   */
+  async function progressive(tabId, messageId, opts) {
+    const show = await userShow(messageId, opts);
+    const hit = await cachedPayload(messageId);
+    if (opts.offline || hit) {
+      const payload = hit ?? (await checkMessage(messageId)).payload;
+      return { payload, show };
+    }
+    let fullDone = null;
+    const full = checkMessage(messageId).then((r) => (fullDone = r));
+    const local = (await checkMessage(messageId, { local: true })).payload;
+    await Promise.race([full, new Promise((r) => setTimeout(r, 0))]);
+    if (fullDone) return { payload: refine(local, fullDone.payload), show };
+    full
+      .then(async ({ payload }) => {
+        const refined = refine(local, payload);
+        await pushToTab(tabId, messageId, refined, await userShow(messageId, opts));
+      })
+      .catch((e) => log.warn?.("minuku: refine", e));
+    return { payload: local, show: { ...show, pending: true } };
+  }
+
+  /** The message a request from a banner (sender.tab) or the popup (msg.tabId) may act on. */
+  async function actionTarget(msg, sender) {
+    const tabId = typeof sender?.tab?.id === "number" ? sender.tab.id : msg.tabId;
+    if (typeof tabId !== "number" || typeof msg.messageId !== "number") return null;
+    return (await isDisplayed(tabId, msg.messageId)) ? { tabId, messageId: msg.messageId } : null;
+  }
+
+  /** The account's Junk folder (folders API, specialUse), or null. */
+  async function junkFolder(messageId) {
+    try {
+      const h = await browser.messages.get(messageId);
+      const accountId = h?.folder?.accountId;
+      const found = await browser.folders.query({ specialUse: ["junk"], ...(accountId ? { accountId } : {}) });
+      return Array.isArray(found) && found.length ? found[0] : null;
+    } catch {
+      return null;
     }
   }
 
@@ -218,22 +342,75 @@ export function createController({ browser, client, locales, addonVersion = "", 
       const tabId = sender?.tab?.id;
       const messageId = msg.messageId;
       if (tabId === undefined || typeof messageId !== "number") return { messageId, payload: null };
-      if (dismissed.has(messageId)) return { messageId, payload: null, dismissed: true };
       const { opts } = await getOptions();
       let payload = null;
+      let show = null;
       if (opts.autoCheck) {
-        payload = (await checkMessage(messageId)).payload;
+        ({ payload, show } = await progressive(tabId, messageId, opts));
       } else {
         payload = await cachedPayload(messageId);
+        show = await userShow(messageId, opts);
       }
       if (!(await isDisplayed(tabId, messageId))) return { messageId, payload: null, stale: true };
       if (!payload) return { messageId, payload: null };
-      return answer(messageId, payload, { showOk: opts.showOk });
+      const ans = answer(messageId, payload, show);
+      await setBadge(tabId, ans);
+      return ans;
     },
 
+    // Closed banners leave a one-line reminder (display.mini) and the toolbar badge.
     async "minuku:dismiss"(msg) {
       if (typeof msg.messageId === "number") dismissed.set(msg.messageId, true);
       return { ok: true };
+    },
+
+    async "minuku:undismiss"(msg) {
+      if (typeof msg.messageId === "number") dismissed.delete(msg.messageId);
+      return { ok: true };
+    },
+
+    // 「フィッシングとして報告」: a forward-as-attachment to the council, for the user to send.
+    async "minuku:report"(msg, sender) {
+      const t = await actionTarget(msg, sender);
+      if (!t) return { ok: false };
+      const to = [COUNCIL_REPORT_ADDRESS];
+      await browser.compose.beginForward(t.messageId, "forwardAsAttachment", { to });
+      return { ok: true, to };
+    },
+
+    // 迷惑メール: marked as junk and moved to the account's Junk folder when it has one.
+    async "minuku:junk"(msg, sender) {
+      const t = await actionTarget(msg, sender);
+      if (!t) return { ok: false };
+      try {
+        await browser.messages.update(t.messageId, { junk: true });
+      } catch (e) {
+        log.warn?.("minuku: mark as junk", e);
+      }
+      const folder = await junkFolder(t.messageId);
+      if (folder) await browser.messages.move([t.messageId], folder.id, { isUserAction: true });
+      return { ok: true, moved: Boolean(folder) };
+    },
+
+    // 削除: only ever on the user's click; to the trash, as Thunderbird's own delete does.
+    async "minuku:delete"(msg, sender) {
+      const t = await actionTarget(msg, sender);
+      if (!t) return { ok: false };
+      await browser.messages.delete([t.messageId], { isUserAction: true });
+      return { ok: true };
+    },
+
+    // 「この差出人を信頼する」: the exact address, kept locally; quiets caution and unknown only.
+    async "minuku:trustSender"(msg, sender) {
+      const t = await actionTarget(msg, sender);
+      if (!t) return { ok: false };
+      const { address } = await messageInfo(t.messageId);
+      if (!address) return { ok: false };
+      const stored = await browser.storage.local.get(TRUSTED_SENDERS_KEY);
+      const list = Array.isArray(stored?.[TRUSTED_SENDERS_KEY]) ? stored[TRUSTED_SENDERS_KEY] : [];
+      if (!list.includes(address)) list.push(address);
+      await browser.storage.local.set({ [TRUSTED_SENDERS_KEY]: list.slice(-MAX_TRUSTED_SENDERS) });
+      return { ok: true, address };
     },
 
     async "minuku:openUrl"(msg) {
@@ -255,7 +432,7 @@ export function createController({ browser, client, locales, addonVersion = "", 
       dismissed.delete(messageId);
       const { payload } = await checkMessage(messageId, { force: true });
       await pushToTab(tabId, messageId, payload);
-      return { ...answer(messageId, payload, { explicit: true }), header: await headerOf(messageId) };
+      return { ...answer(messageId, payload, { explicit: true }), header: await headerOf(messageId), tabId };
     },
 
     // Report page (from the message list's context menu): several messages, one by one.
@@ -292,10 +469,13 @@ export function createController({ browser, client, locales, addonVersion = "", 
     /** messageDisplay.onMessagesDisplayed: start checking before the banner script asks. */
     async onMessagesDisplayed(tab, list) {
       const msgs = messagesOf(list);
+      await setBadge(tab?.id, null); // the previous message's verdict is not this one's
       if (msgs.length !== 1) return;
       const { opts } = await getOptions();
-      if (!opts.autoCheck || dismissed.has(msgs[0].id)) return;
-      await checkMessage(msgs[0].id);
+      if (!opts.autoCheck) return;
+      // Both parts start now; the banner script's request reuses them (inflight).
+      const local = opts.offline ? null : checkMessage(msgs[0].id, { local: true });
+      await Promise.all([checkMessage(msgs[0].id), local]);
     },
 
     /** menus.onClicked: a report window for the selected messages. */

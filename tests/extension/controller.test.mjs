@@ -76,12 +76,15 @@ function fakeBrowser({ store = {}, ui = "en-US" } = {}) {
   return b;
 }
 
-function setup({ handler, store, ui, timers = new ManualTimers() } = {}) {
+// `host` answers the full checks; `quick` the local (no-DNS) part on its own connection (9.1).
+function setup({ handler, quickHandler, store, ui, timers = new ManualTimers() } = {}) {
   const host = new FakeHost(handler);
+  const quick = new FakeHost(quickHandler);
   const browser = fakeBrowser({ store, ui });
   const client = new HostClient({ connectNative: host.connectNative, timers, now: () => timers.now, timeoutMs: 20000 });
-  const c = createController({ browser, client, locales: LOCALES, addonVersion: "0.1.0", log: { warn() {} } });
-  return { host, browser, client, c, timers };
+  const quickClient = new HostClient({ connectNative: quick.connectNative, timers, now: () => timers.now, timeoutMs: 20000 });
+  const c = createController({ browser, client, quickClient, locales: LOCALES, addonVersion: "0.1.0", log: { warn() {} } });
+  return { host, quick, browser, client, c, timers };
 }
 
 const tab = (id) => ({ tab: { id } });
@@ -104,12 +107,16 @@ test("banner flow: whoami, then the verdict for that message", async () => {
 
 test("stale answer: the tab moved on to B while A was being checked -> nothing for A is drawn", async () => {
   const held = [];
-  const { c, browser, host } = setup({ handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : (held.push(f), [])) });
+  const heldQuick = [];
+  const { c, browser, host, quick } = setup({
+    handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : (held.push(f), [])),
+    quickHandler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : (heldQuick.push(f), [])),
+  });
   browser.shown.set(7, [1]);
   const pending = c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   await settle();
   browser.shown.set(7, [2]); // the user clicked message B
-  host.send({ type: "result", protocol_version: 1, id: held[0].id, payload: payloadFor(held[0]) });
+  quick.send({ type: "result", protocol_version: 1, id: heldQuick[0].id, payload: payloadFor(heldQuick[0]) });
   const ans = await pending;
   assert.equal(ans.payload, null);
   assert.equal(ans.stale, true);
@@ -172,14 +179,19 @@ test("cache: a message shown again is not sent again; other options are a differ
   await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.equal(host.framesOfType("check").length, 1);
+  store.nameservers = ["192.0.2.53"];
+  await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
+  assert.equal(host.framesOfType("check").length, 2);
+  // Offline mode asks exactly what the local part already asked: its answer is reused.
   store.offline = true;
+  store.nameservers = [];
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.equal(host.framesOfType("check").length, 2);
   assert.equal(ans.payload.offline, true);
 });
 
 test("failures are not cached: after the host comes back the message is checked", async () => {
-  const { c, browser, host } = setup();
+  const { c, browser, host } = setup({ store: { offline: true } });
   host.missing = true;
   browser.shown.set(7, [1]);
   const a = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
@@ -203,7 +215,7 @@ test("options travel with every request (schema-valid), language picks the local
 
 test("timeout -> an 'unknown' banner that says so (not silence)", async () => {
   const timers = new ManualTimers();
-  const { c, browser } = setup({ timers, handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : []), store: { language: "ja" } });
+  const { c, browser } = setup({ timers, handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : []), store: { language: "ja", offline: true } });
   browser.shown.set(7, [1]);
   const p = c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   await settle();
@@ -216,7 +228,7 @@ test("timeout -> an 'unknown' banner that says so (not silence)", async () => {
 });
 
 test("host missing -> banner tells to run ./install.sh and `minuku doctor`", async () => {
-  const { c, browser, host } = setup();
+  const { c, browser, host } = setup({ store: { offline: true } });
   host.missing = true;
   browser.shown.set(7, [1]);
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
@@ -228,7 +240,7 @@ test("host missing -> banner tells to run ./install.sh and `minuku doctor`", asy
 });
 
 test("host crash mid-check -> host_crashed banner; the next message reconnects", async () => {
-  const { c, browser, host } = setup({ handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : []) });
+  const { c, browser, host } = setup({ store: { offline: true }, handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : []) });
   browser.shown.set(7, [1]);
   const p = c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   await settle();
@@ -243,7 +255,7 @@ test("host crash mid-check -> host_crashed banner; the next message reconnects",
 });
 
 test("hello mismatch -> the banner asks to update, naming both versions", async () => {
-  const { c, browser } = setup({ handler: (f) => (f.type === "hello" ? [helloResponse(f.id, { host_version: "7.0.0", compatible: false, min_protocol_version: 3, max_protocol_version: 3 })] : []) });
+  const { c, browser } = setup({ store: { offline: true }, handler: (f) => (f.type === "hello" ? [helloResponse(f.id, { host_version: "7.0.0", compatible: false, min_protocol_version: 3, max_protocol_version: 3 })] : []) });
   browser.shown.set(7, [1]);
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.equal(ans.payload.reasons[0].code, "addon_host_incompatible");
@@ -253,7 +265,7 @@ test("hello mismatch -> the banner asks to update, naming both versions", async 
 });
 
 test("a payload that does not match the schema becomes an error banner, not a rendering", async () => {
-  const { c, browser } = setup({ handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : [{ type: "result", protocol_version: 1, id: f.id, payload: { verdict: "pwned", title: 1 } }]) });
+  const { c, browser } = setup({ store: { offline: true }, handler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : [{ type: "result", protocol_version: 1, id: f.id, payload: { verdict: "pwned", title: 1 } }]) });
   browser.shown.set(7, [1]);
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.equal(ans.payload.verdict, "unknown");
@@ -261,7 +273,7 @@ test("a payload that does not match the schema becomes an error banner, not a re
 });
 
 test("unreadable message -> read_failed banner", async () => {
-  const { c, browser } = setup();
+  const { c, browser } = setup({ store: { offline: true } });
   browser.shown.set(7, [99]);
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 99 }, tab(7));
   assert.equal(ans.payload.reasons[0].code, "addon_read_failed");
@@ -272,8 +284,8 @@ test("dismiss is per message", async () => {
   browser.shown.set(7, [1]);
   await c.onRuntimeMessage({ type: "minuku:dismiss", messageId: 1 }, tab(7));
   const a = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
-  assert.equal(a.payload, null);
-  assert.equal(a.dismissed, true);
+  assert.equal(a.payload.verdict, "danger");
+  assert.equal(a.display.mini, true, "9.5: a closed banner leaves a one-line reminder");
   browser.shown.set(7, [2]);
   const b = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 2 }, tab(7));
   assert.equal(b.payload.verdict, "ok");
@@ -398,7 +410,9 @@ test("7.8: ok verdicts are quiet by default, shown with show-OK", async () => {
   assert.equal(quiet.display.show, false);
   store.showOk = true;
   const shown = await check(c, browser, 2);
-  assert.deepEqual(shown.display, { show: true, tone: "neutral", dns: null });
+  assert.equal(shown.display.show, true);
+  assert.equal(shown.display.tone, "neutral");
+  assert.equal(shown.display.dns, null);
   const danger = await check(c, browser, 1);
   assert.equal(danger.display.show, true);
 });

@@ -301,6 +301,20 @@ class FakeNode {
   append(...nodes) { for (const n of nodes) this.childNodes.push(this.#adopt(n)); }
   appendChild(n) { this.append(n); return n; }
   prepend(...nodes) { this.childNodes.unshift(...nodes.map((n) => this.#adopt(n))); }
+  replaceChildren(...nodes) {
+    for (const c of this.childNodes) c.parentNode = null;
+    this.childNodes = [];
+    this.append(...nodes);
+  }
+  after(...nodes) {
+    const p = this.parentNode;
+    if (!p) return;
+    const adopted = nodes.map((n) => (typeof n === "string" ? this.ownerDocument.createTextNode(n) : n));
+    for (const n of adopted) n.remove?.();
+    const i = p.childNodes.indexOf(this);
+    for (const n of adopted) n.parentNode = p;
+    p.childNodes.splice(i + 1, 0, ...adopted);
+  }
   remove() {
     if (this.parentNode) this.parentNode.childNodes = this.parentNode.childNodes.filter((c) => c !== this);
     this.parentNode = null;
