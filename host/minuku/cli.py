@@ -100,21 +100,6 @@ def _nameservers(values: Sequence[str]) -> tuple[str, ...]:
         raise UsageError(f"--nameserver: {exc}") from None
 
 
-def _host_nameservers(rest: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(--nameserver values, other arguments) from ``minuku host``'s raw arguments."""
-    found: list[str] = []
-    other: list[str] = []
-    it = iter(rest)
-    for arg in it:
-        if arg == "--nameserver":
-            found.append(next(it, ""))
-        elif arg.startswith("--nameserver="):
-            found.append(arg.partition("=")[2])
-        else:
-            other.append(arg)
-    return found, other
-
-
 # --- end of DNS server choice ---
 
 
@@ -461,26 +446,10 @@ def cmd_domain(args: argparse.Namespace) -> int:
 
 
 def cmd_host(args: argparse.Namespace) -> int:
-    import logging
+    from .nativemsg import main as host_main
 
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="minuku host: %(message)s")
-    from .nativemsg import Host, serve
-
-    found, args.rest = _host_nameservers(getattr(args, "rest", None) or [])
-    try:
-        nameservers = _nameservers([*(getattr(args, "nameserver", None) or []), *found])
-    except UsageError as exc:
-        print(f"minuku: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not nameservers:
-        return serve()
-    import functools
-
-    from .dns import resolver_for
-
-    # Requests that name no server of their own use these. A partial, not a lambda: the check
-    # worker process receives it pickled.
-    return serve(host=Host(resolver_factory=functools.partial(resolver_for, nameservers)))
+    servers = [f"--nameserver={v}" for v in getattr(args, "nameserver", None) or []]
+    return host_main([*servers, *(getattr(args, "rest", None) or [])])
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -498,7 +467,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else list(argv)
     if args_in[:1] == ["host"]:
         # Thunderbird's launch: skip building the whole parser (start-up time).
-        return cmd_host(argparse.Namespace(rest=args_in[1:]))
+        from .nativemsg import main as host_main
+
+        return host_main(args_in[1:])
     parser = build_parser()
     args = parser.parse_args(args_in)
     try:

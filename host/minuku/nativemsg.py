@@ -15,22 +15,28 @@ at stderr while the loop runs, so a stray print can never corrupt the channel.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import queue
 import struct
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import IO, Any
 
 from . import PROTOCOL_VERSION, __version__
+from .limits import MAX_FRAME_BYTES, MAX_ID_CHARS, MAX_MESSAGE_BYTES, MAX_OUTGOING_FRAME_BYTES
+
+# The first pong is on the clock (issue 10: <= 60 ms from launch): nothing on its path imports
+# pydantic, typing, dataclasses or logging. mypy reads this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Sequence
+    from typing import IO, Any
 
 _LEN = struct.Struct("=I")
 MIN_PROTOCOL_VERSION = 1
 MAX_PROTOCOL_VERSION = PROTOCOL_VERSION
 _DISCARD_CHUNK = 1 << 20
+LOG_FORMAT = "minuku host: %(message)s"
 
 
 class FrameError(Exception):
@@ -83,9 +89,6 @@ def write_frame(stream: IO[bytes], body: bytes) -> None:
     stream.flush()
 
 
-MAX_ID_CHARS = 64
-
-
 def valid_id(value: object) -> str | None:
     """A request id as the wire allows it: a string of 1–64 characters that is valid Unicode.
 
@@ -94,18 +97,101 @@ def valid_id(value: object) -> str | None:
     """
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
         return None
+    return value if _encodable(value) else None
+
+
+def _encodable(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return None
-    return value
+        return False
+    return True
 
 
-@dataclass(frozen=True)
+# ---- the hot path: hello and ping, checked by hand --------------------------------------------
+#
+# ``wire`` (pydantic) stays the schema, but importing pydantic and building the models costs
+# more than the whole start-up budget, so the requests a connection opens with are checked here
+# by the same rules as ``wire.HelloRequest`` / ``wire.PingRequest`` (tests/test_wire_fastpath.py
+# feeds both the same good and hostile requests and requires the same answer), and the answers
+# are written as the models would write them. A check request is validated by
+# ``wire.CheckRequest`` itself, loaded in the background after the first answer.
+
+_PING_FIELDS = frozenset({"type", "protocol_version", "id"})
+_HELLO_FIELDS = _PING_FIELDS | {"client_version"}
+MAX_CLIENT_VERSION_CHARS = 64  # wire.HelloRequest.client_version
+ERROR_CODES = frozenset(
+    {
+        "frame_too_large",
+        "frame_truncated",
+        "not_utf8",
+        "not_json",
+        "bad_request",
+        "unsupported_version",
+        "bad_base64",
+        "message_too_large",
+        "internal_error",
+    }
+)  # wire.ErrorCode (a test keeps them equal)
+
+
+def _only_fields(obj: dict[str, Any], allowed: frozenset[str]) -> None:
+    for key in obj:
+        if key not in allowed:
+            raise FrameError(
+                "bad_request", f"bad request: {key[:100]}: Extra inputs are not permitted"
+            )
+
+
+def _frame(obj: dict[str, object]) -> bytes:
+    # As pydantic's model_dump_json writes it: compact, UTF-8, fields in the models' order.
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def pong_frame(req_id: str) -> bytes:
+    """A ``wire.PongResponse`` for a valid id."""
+    return _frame({"type": "pong", "protocol_version": PROTOCOL_VERSION, "id": req_id})
+
+
+def hello_frame(req_id: str, version: int) -> bytes:
+    """A ``wire.HelloResponse``: which protocol versions this host speaks, and whether the
+    add-on's is one of them."""
+    return _frame(
+        {
+            "type": "hello",
+            "protocol_version": PROTOCOL_VERSION,
+            "id": req_id,
+            "host_version": __version__,
+            "min_protocol_version": MIN_PROTOCOL_VERSION,
+            "max_protocol_version": MAX_PROTOCOL_VERSION,
+            "compatible": MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION,
+        }
+    )
+
+
+def _validate_check(obj: dict[str, Any]) -> Any:
+    """A ``wire.CheckRequest``, or a bad_request naming the first field that is wrong."""
+    from pydantic import ValidationError
+
+    from .wire import CheckRequest
+
+    try:
+        return CheckRequest.model_validate(obj)
+    except ValidationError as exc:
+        errors = exc.errors()
+        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+        msg = errors[0]["msg"] if errors else "invalid"
+        raise FrameError("bad_request", f"bad request: {where[:100]}: {msg}") from None
+
+
 class CheckJob:
-    """A validated check request, to be answered by ``Host.finish`` (off the reader thread)."""
+    """A validated check request (a ``wire.CheckRequest``), to be answered by ``Host.finish``
+    (off the reader thread)."""
 
-    req: Any
+    __slots__ = ("req",)
+
+    def __init__(self, req: Any) -> None:
+        self.req = req
 
 
 class Host:
@@ -119,12 +205,21 @@ class Host:
         *,
         worker: Any = None,
         cpu_budget_s: float | None = None,
+        log_format: str | None = None,
     ) -> None:
         self._resolver_factory = resolver_factory
         self._worker = worker
         self._cpu_budget_s = cpu_budget_s
+        self._log_format = log_format  # set: the host owns the process's logging (stderr)
         self._worker_lock = threading.Lock()
         self._closed = False
+
+    def _log(self) -> logging.Logger:
+        import logging  # not on the first pong's path
+
+        if self._log_format is not None:
+            logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format=self._log_format)
+        return logging.getLogger("minuku")
 
     def worker(self) -> Any:
         """The check worker, created on first use (the process itself starts on ``warm``/check)."""
@@ -141,14 +236,20 @@ class Host:
             return self._worker
 
     def warm(self) -> None:
-        """Start the check process ahead of the first check (called after the first answer)."""
+        """Get ready for the first check, in the background after the first answer: start the
+        check process, then load what ``_check`` uses here (pydantic, the wire models)."""
         with self._worker_lock:
             if self._closed:
                 return
+        log = self._log()
         try:
             self.worker().start()
         except Exception:  # noqa: BLE001 - the first check tries again and reports
-            logging.getLogger("minuku").exception("could not start the check worker")
+            log.exception("could not start the check worker")
+        try:
+            from . import banner, check, dns, quickcheck, wire  # noqa: F401
+        except Exception:  # noqa: BLE001 - the first check imports them again and reports
+            log.exception("could not load the check modules")
 
     def close(self) -> None:
         with self._worker_lock:
@@ -163,7 +264,11 @@ class Host:
         return triaged if isinstance(triaged, bytes) else self.finish(triaged)
 
     def triage(self, body: bytes) -> bytes | CheckJob:
-        """Answer what can be answered at once; a valid check becomes a job. Never raises."""
+        """Answer what can be answered at once; a valid check becomes a job. Never raises.
+
+        The checks run in the order that keeps the id in the error whenever the id is valid:
+        id, then protocol_version, then type, then the other fields.
+        """
         req_id: str | None = None
         try:
             try:
@@ -188,61 +293,41 @@ class Host:
                 # JSON true is a Python bool, and bool is an int: it is not a protocol version.
                 raise FrameError("bad_request", "protocol_version must be an integer")
             kind = obj.get("type")
+            supported = MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION
             if kind == "hello":
-                return self._hello(req_id, version)
-            if not MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION:
+                # The version handshake: an add-on of another protocol version may send fields
+                # this host does not know, and must still learn that it is incompatible.
+                if supported:
+                    _only_fields(obj, _HELLO_FIELDS)
+                    client = obj.get("client_version", "")
+                    if not (
+                        isinstance(client, str)
+                        and len(client) <= MAX_CLIENT_VERSION_CHARS
+                        and _encodable(client)
+                    ):
+                        raise FrameError(
+                            "bad_request",
+                            "bad request: client_version: must be a string of at most "
+                            f"{MAX_CLIENT_VERSION_CHARS} characters",
+                        )
+                return hello_frame(req_id, version)
+            if not supported:
                 raise FrameError(
                     "unsupported_version",
                     f"protocol version {version} is not supported "
                     f"(this host speaks {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}); update Minuku",
                 )
-            if kind == "ping" and len(obj) == 3:
-                return self._pong(req_id)  # the hot, light path: no pydantic validation of input
-            return self._dispatch(obj)
+            if kind == "ping":
+                _only_fields(obj, _PING_FIELDS)
+                return pong_frame(req_id)
+            if kind == "check":
+                return CheckJob(_validate_check(obj))
+            raise FrameError("bad_request", "bad request: type: must be hello, ping or check")
         except FrameError as exc:
             return error_frame(exc.code, str(exc), req_id)
         except Exception as exc:  # the process lives on
-            logging.getLogger("minuku").exception("request failed")
+            self._log().exception("request failed")
             return error_frame("internal_error", f"internal error: {type(exc).__name__}", req_id)
-
-    def _pong(self, req_id: str) -> bytes:
-        from .wire import PongResponse
-
-        return PongResponse(id=req_id).model_dump_json().encode()
-
-    def _hello(self, req_id: str, version: int) -> bytes:
-        from .wire import HelloResponse
-
-        return (
-            HelloResponse(
-                id=req_id,
-                host_version=__version__,
-                min_protocol_version=MIN_PROTOCOL_VERSION,
-                max_protocol_version=MAX_PROTOCOL_VERSION,
-                compatible=MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION,
-            )
-            .model_dump_json()
-            .encode()
-        )
-
-    def _dispatch(self, obj: dict[str, Any]) -> bytes | CheckJob:
-        from pydantic import TypeAdapter, ValidationError
-
-        from .wire import CheckRequest, HelloRequest, PingRequest, Request
-
-        try:
-            req = TypeAdapter(Request).validate_python(obj)
-        except ValidationError as exc:
-            errors = exc.errors()
-            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
-            msg = errors[0]["msg"] if errors else "invalid"
-            raise FrameError("bad_request", f"bad request: {where[:100]}: {msg}") from None
-        if isinstance(req, PingRequest):
-            return self._pong(req.id)
-        if isinstance(req, CheckRequest):
-            return CheckJob(req)
-        assert isinstance(req, HelloRequest)
-        return self._hello(req.id, req.protocol_version)
 
     def finish(self, job: CheckJob) -> bytes:
         """Run a check job to its one answer. Never raises."""
@@ -252,7 +337,7 @@ class Host:
         except FrameError as exc:
             return error_frame(exc.code, str(exc), req_id)
         except Exception as exc:  # the process lives on
-            logging.getLogger("minuku").exception("check failed")
+            self._log().exception("check failed")
             return error_frame("internal_error", f"internal error: {type(exc).__name__}", req_id)
 
     def _check(self, req: Any) -> bytes:
@@ -262,7 +347,7 @@ class Host:
         from .banner import default_lang
         from .check import CheckOptions
         from .quickcheck import cut_short
-        from .wire import MAX_MESSAGE_BYTES, ResultResponse
+        from .wire import ResultResponse
         from .worker import Job
 
         data = req.message
@@ -321,8 +406,6 @@ def _env_seconds(name: str, default: float) -> float:
 
 def fit_frame(resp: Any) -> bytes:
     """Serialize, shedding evidence and then reasons until the frame fits Thunderbird's cap."""
-    from .wire import MAX_OUTGOING_FRAME_BYTES
-
     body: bytes = resp.model_dump_json().encode()
     if len(body) <= MAX_OUTGOING_FRAME_BYTES:
         return body
@@ -337,23 +420,20 @@ def fit_frame(resp: Any) -> bytes:
 
 
 def error_frame(code: str, message: str, req_id: str | None) -> bytes:
-    from .wire import ErrorResponse
-
+    """A ``wire.ErrorResponse``. Never raises: it is the answer of last resort."""
     # The message may quote the request (a JSON key, a bad id): never let it break the frame.
     text = message[:500].encode("utf-8", "replace").decode("utf-8")
-    rid = valid_id(req_id)
-    try:
-        return ErrorResponse(id=rid, code=code, message=text).model_dump_json().encode()  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - the last resort must not fail
-        return json.dumps(
-            {
-                "type": "error",
-                "protocol_version": PROTOCOL_VERSION,
-                "id": rid,
-                "code": "internal_error",
-                "message": "internal error",
-            }
-        ).encode()
+    if code not in ERROR_CODES:
+        code, text = "internal_error", "internal error"
+    return _frame(
+        {
+            "type": "error",
+            "protocol_version": PROTOCOL_VERSION,
+            "id": valid_id(req_id),
+            "code": code,
+            "message": text,
+        }
+    )
 
 
 def serve(
@@ -381,8 +461,6 @@ def serve(
     if stdout is None:
         sys.stdout = sys.stderr  # anything printed by accident goes to the log, not the channel
     if max_frame is None:
-        from .wire import MAX_FRAME_BYTES
-
         max_frame = MAX_FRAME_BYTES
     host = host or Host()
     write_lock = threading.Lock()
@@ -434,3 +512,43 @@ def serve(
         checker.join()
         host.close()
     return 0
+
+
+def split_nameservers(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(``--nameserver`` values, other arguments) from ``minuku host``'s raw arguments."""
+    found: list[str] = []
+    other: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg == "--nameserver":
+            found.append(next(it, ""))
+        elif arg.startswith("--nameserver="):
+            found.append(arg.partition("=")[2])
+        else:
+            other.append(arg)
+    return found, other
+
+
+EXIT_USAGE = 4  # cli.EXIT_USAGE
+
+
+def main(args: Sequence[str]) -> int:
+    """``minuku host [--nameserver IP[:PORT]]... [MANIFEST ADDON-ID]``, as Thunderbird starts it
+    (through the launcher: ``python -m minuku host``, which comes here without the command
+    line parser). Thunderbird's own two arguments are ignored."""
+    values, _thunderbird_args = split_nameservers(args)
+    if not values:
+        return serve(host=Host(log_format=LOG_FORMAT))
+    import functools
+
+    from .dns import format_nameserver, parse_nameserver, resolver_for
+
+    try:
+        nameservers = tuple(format_nameserver(*parse_nameserver(v)) for v in values)
+    except ValueError as exc:
+        sys.stderr.write(f"minuku: --nameserver: {exc}\n")
+        return EXIT_USAGE
+    # Requests that name no server of their own use these. A partial, not a lambda: the check
+    # worker process receives it pickled.
+    factory = functools.partial(resolver_for, nameservers)
+    return serve(host=Host(resolver_factory=factory, log_format=LOG_FORMAT))

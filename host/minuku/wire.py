@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from . import PROTOCOL_VERSION
+from .limits import MAX_FRAME_BYTES as MAX_FRAME_BYTES
+from .limits import MAX_ID_CHARS
+from .limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from .limits import MAX_OUTGOING_FRAME_BYTES as MAX_OUTGOING_FRAME_BYTES
 
 Verdict = Literal["danger", "warning", "caution", "ok", "unknown"]
 Lang = Literal["ja", "en"]
-RequestId = Annotated[str, Field(min_length=1, max_length=64)]
-# A message over this size (decoded) is answered with the error code "message_too_large".
-MAX_MESSAGE_BYTES = 32 * 1024 * 1024
-# Incoming frame cap: the base64 of MAX_MESSAGE_BYTES plus room for the JSON around it.
-MAX_FRAME_BYTES = MAX_MESSAGE_BYTES * 4 // 3 + 64 * 1024
-# Host → add-on frames must stay under 1 MB (Thunderbird's cap).
-MAX_OUTGOING_FRAME_BYTES = 1024 * 1024 - 1
+
+# pydantic-core takes no string with a lone surrogate ("\ud800": valid JSON, not Unicode), so
+# an id it accepts can always be echoed in a UTF-8 frame.
+RequestId = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
+# JSON true is a Python bool, and bool is an int: strict, so it is not a protocol version
+# (nor are 1.0 or "1").
+ProtocolVersion = StrictInt
 
 
 # IPv4[:PORT], [IPv6]:PORT or a bare IPv6 address; the host still checks each address.
@@ -66,20 +70,20 @@ class CheckOptions(_Model):
 
 class HelloRequest(_Model):
     type: Literal["hello"]
-    protocol_version: int
+    protocol_version: ProtocolVersion
     id: RequestId
     client_version: str = Field(default="", max_length=64)
 
 
 class PingRequest(_Model):
     type: Literal["ping"]
-    protocol_version: int
+    protocol_version: ProtocolVersion
     id: RequestId
 
 
 class CheckRequest(_Model):
     type: Literal["check"]
-    protocol_version: int
+    protocol_version: ProtocolVersion
     id: RequestId
     message: str = Field(description="base64 of the raw message (messages.getRaw bytes)")
     options: CheckOptions = Field(default_factory=CheckOptions)

@@ -39,11 +39,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .check import CheckOptions
-from .findings import Finding
-from .wire import BannerPayload
+if TYPE_CHECKING:
+    # Not at run time: the host imports this module to start the fork server right after its
+    # first answer, and pydantic (through these) would hold that start back by ~100 ms.
+    from .check import CheckOptions
+    from .findings import Finding
+    from .wire import BannerPayload
 
 log = logging.getLogger("minuku")
 
@@ -56,7 +59,7 @@ READY_TIMEOUT_S = 60.0  # a spawned child imports everything before it says read
 _POLL_S = 0.05
 
 # (raw, resolver or None, options) -> payload; runs in the child.
-CheckFn = Callable[[bytes, Any, CheckOptions], BannerPayload]
+CheckFn = Callable[[bytes, Any, "CheckOptions"], "BannerPayload"]
 ResolverFactory = Callable[[], Any]
 
 
