@@ -1,0 +1,563 @@
+// Background checking (issue 12): new mail is checked when it arrives, and a whole folder when
+// the user asks ("check this folder" in the folder pane), by the same host on a second native
+// port, so the message on screen never waits behind this work. Results are kept by message
+// (arrival-store.js); danger and warning mail gets a tag in the message list (tags.js); an
+// option moves danger mail to the account's Junk folder. Nothing is ever deleted, and no
+// message header or body is changed (a tag is metadata; a move keeps the message as it is).
+//
+// Priority: the display path tells us about each check it runs (foreground()); no new
+// background request starts while one is in flight. Background requests go to their own host
+// process, so one already running does not delay the displayed message's.
+//
+// Scale: a folder is read page by page (messages.list / continueList) and never held whole;
+// results are written in chunks; a folder check survives a restart (the job is kept, and its
+// next pass skips every message already kept).
+//
+// Privacy at opening time: a mail checked online on arrival is opened with sender_lookups:false
+// (no DNS query about names its sender controls: a per-recipient DKIM selector or From
+// subdomain would otherwise tell the sender the mail is being read), as is every mail when the
+// user chose "never look up the sender's own names when I open a mail".
+
+import { ArrivalStore, fingerprint, severity } from "./arrival-store.js";
+import { bytesToBase64, rawToBytes } from "./base64.js";
+import { HostError } from "./hostclient.js";
+import { memoryStorage } from "./idb-kv.js";
+import { validatePayload } from "./payload.js";
+import { applyTag, ensureTags } from "./tags.js";
+
+export const ARRIVAL_DEFAULTS = Object.freeze({
+  arrivalCheck: true,
+  arrivalPaused: false,
+  moveDangerToJunk: false,
+  neverSenderLookupsOnOpen: false,
+});
+export const JOBS_KEY = "jobs";
+export const PENDING_KEY = "pending";
+export const MAX_PENDING = 500; // new-mail items waiting; beyond, the folder is queued instead
+export const MAX_JOBS = 20;
+export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
+export const CHUNK = 50; // results written per chunk
+export const IN_FLIGHT = 2; // background requests pipelined on the background port
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024; // the host's cap (wire.MAX_MESSAGE_BYTES)
+export const MENU_CHECK_FOLDER = "minuku-check-folder";
+export const MENU_PAUSE = "minuku-pause-background";
+const NEVER_MOVE_FROM = ["junk", "trash", "sent", "drafts", "templates", "outbox", "archives"];
+const FATAL = new Set(["host_missing", "host_incompatible"]);
+
+/** @param {object} stored storage.local contents */
+export function normalizeArrivalOptions(stored) {
+  const s = stored ?? {};
+  const out = {};
+  for (const [k, d] of Object.entries(ARRIVAL_DEFAULTS)) out[k] = typeof s[k] === "boolean" ? s[k] : d;
+  return out;
+}
+
+/**
+ * What the banner shows and what the tag says when a mail is opened.
+ * A restricted check (no sender lookups) knows less than the full check made on arrival, so the
+ * kept online verdict is kept when it is worse; a full online check at opening decides alone
+ * (it may clear an earlier mark).
+ * @param {object} fresh the opening check's payload
+ * @param {{v: string, o: boolean}|null} kept
+ * @param {object|null} keptPayload
+ * @param {{restricted: boolean}} o
+ * @returns {{payload: object, verdict: string}}
+ */
+export function mergeAtOpen(fresh, kept, keptPayload, { restricted }) {
+  if (!restricted || !kept || kept.o !== true || severity(kept.v) <= severity(fresh.verdict)) {
+    return { payload: fresh, verdict: fresh.verdict };
+  }
+  return { payload: keptPayload && keptPayload.verdict === kept.v ? keptPayload : fresh, verdict: kept.v };
+}
+
+function messagesOf(list) {
+  if (!list) return [];
+  if (Array.isArray(list)) return list;
+  return Array.isArray(list.messages) ? list.messages : [];
+}
+
+function emptyCounts() {
+  return { danger: 0, warning: 0, caution: 0, ok: 0, unknown: 0 };
+}
+
+/**
+ * @param {object} o
+ * @param {object} o.browser
+ * @param {import("./hostclient.js").HostClient} o.client the background port
+ * @param {(accountId: string|null) => Promise<{wire: object, locale: string}>} o.getOptions
+ * @param {(locale: string) => (key: string, subs?: any[]) => string} o.translate
+ * @param {object} [o.storage] idb-kv storage for records, jobs and pending mail
+ * @param {ArrivalStore} [o.store]
+ * @param {{warn: Function, info?: Function}} [o.log]
+ * @param {() => number} [o.now]
+ */
+export function createArrival({
+  browser,
+  client,
+  getOptions,
+  translate,
+  storage = memoryStorage(),
+  store = new ArrivalStore(storage),
+  log = console,
+  now = () => Date.now(),
+}) {
+  let pending = []; // new mail: {id, folderId, mid}
+  let jobs = []; // folder checks (see newJob)
+  let paused = false;
+  let started = null;
+  let pumping = null;
+  let foregroundCount = 0;
+  let foregroundIdle = null; // {promise, resolve} while foregroundCount > 0
+  let lastError = null;
+  let sinceFlush = 0;
+  let optsCache = null; // {at, stored}
+  let tagsReady = null;
+
+  async function stored() {
+    if (optsCache && now() - optsCache.at < 2000) return optsCache.stored;
+    let s = {};
+    try {
+      s = await browser.storage.local.get(Object.keys(ARRIVAL_DEFAULTS).concat(["language"]));
+    } catch (e) {
+      log.warn?.("minuku: storage unavailable", e);
+    }
+    optsCache = { at: now(), stored: s };
+    return s;
+  }
+
+  async function arrivalOptions() {
+    return normalizeArrivalOptions(await stored());
+  }
+
+  // ------------------------------------------------------------------ priority
+
+  /** The display path runs `p` (a check of the displayed message): background work waits. */
+  function foreground(p) {
+    foregroundCount += 1;
+    if (!foregroundIdle) {
+      let resolve;
+      const promise = new Promise((r) => (resolve = r));
+      foregroundIdle = { promise, resolve };
+    }
+    const end = () => {
+      foregroundCount -= 1;
+      if (foregroundCount === 0 && foregroundIdle) {
+        foregroundIdle.resolve();
+        foregroundIdle = null;
+      }
+    };
+    Promise.resolve(p).then(end, end);
+    return p;
+  }
+
+  async function waitForeground() {
+    while (foregroundIdle) await foregroundIdle.promise;
+  }
+
+  // ------------------------------------------------------------------ persistence
+
+  async function saveState() {
+    try {
+      await storage.set({
+        [JOBS_KEY]: jobs.slice(-MAX_JOBS),
+        [PENDING_KEY]: pending.slice(0, MAX_PENDING).map(({ folderId, mid }) => ({ folderId, mid })),
+      });
+    } catch (e) {
+      log.warn?.("minuku: could not keep the background queue", e);
+    }
+  }
+
+  async function loadState() {
+    const j = (await storage.get(JOBS_KEY))?.[JOBS_KEY];
+    const p = (await storage.get(PENDING_KEY))?.[PENDING_KEY];
+    jobs = Array.isArray(j) ? j.filter((x) => x && typeof x.folderId === "string").slice(-MAX_JOBS) : [];
+    // Message ids live for one session: mail that was waiting is found again by Message-ID.
+    pending = [];
+    for (const x of Array.isArray(p) ? p.slice(0, MAX_PENDING) : []) {
+      if (typeof x?.folderId !== "string" || typeof x?.mid !== "string") continue;
+      pending.push({ id: null, folderId: x.folderId, mid: x.mid });
+    }
+  }
+
+  // ------------------------------------------------------------------ checking one message
+
+  async function resolveId(item) {
+    if (Number.isInteger(item.id)) return item.id;
+    try {
+      const page = await browser.messages.query({ folderId: item.folderId, headerMessageId: item.mid });
+      return messagesOf(page)[0]?.id ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function moveToJunk(h) {
+    const f = h.folder;
+    if (!f?.accountId) return false;
+    const uses = Array.isArray(f.specialUse) ? f.specialUse : [];
+    if (uses.some((u) => NEVER_MOVE_FROM.includes(u))) return false;
+    const [junk] = await browser.folders.query({ accountId: f.accountId, specialUse: ["junk"] });
+    if (!junk) {
+      log.warn?.(`minuku: account ${f.accountId} has no Junk folder; the message stays where it is`);
+      return false;
+    }
+    await browser.messages.move([h.id], junk.id);
+    return true;
+  }
+
+  async function ensureTagsOnce(locale) {
+    tagsReady ??= (async () => {
+      const t = translate(locale);
+      await ensureTags(browser.messages.tags, { danger: t("tagDanger"), warning: t("tagWarning") });
+    })().catch((e) => {
+      tagsReady = null;
+      throw e;
+    });
+    return tagsReady;
+  }
+
+  async function mark(h, verdict, online, locale) {
+    try {
+      if (verdict === "danger" || verdict === "warning") await ensureTagsOnce(locale);
+      return await applyTag(browser.messages, h, verdict, { online });
+    } catch (e) {
+      log.warn?.("minuku: could not tag the message", e);
+      return false;
+    }
+  }
+
+  /**
+   * Check one message in the background. Returns {verdict, kept, moved} or throws a fatal
+   * HostError (host missing / incompatible: no point in going on).
+   */
+  async function checkOne(h, { skipKept }) {
+    const fp = await fingerprint(h);
+    if (skipKept && fp) {
+      const kept = await store.get(fp);
+      if (kept) return { verdict: kept.v, kept: true, moved: false };
+    }
+    const { wire, locale } = await getOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
+    let payload = null;
+    try {
+      const bytes = await rawToBytes(await browser.messages.getRaw(h.id, { data_format: "File" }));
+      if (bytes.length > MAX_MESSAGE_BYTES) return { verdict: "unknown", kept: false, moved: false };
+      const v = validatePayload(await client.check(bytesToBase64(bytes), { ...wire, sender_lookups: true }));
+      if (!v.ok) return { verdict: "unknown", kept: false, moved: false, error: v.error };
+      payload = v.payload;
+    } catch (e) {
+      if (e instanceof HostError && FATAL.has(e.code)) throw e;
+      return { verdict: "unknown", kept: false, moved: false, error: String(e?.message ?? e) };
+    }
+    const online = wire.offline !== true && payload.dns_status === "ok";
+    if (fp) await store.put(fp, { verdict: payload.verdict, online, payload });
+    sinceFlush += 1;
+    if (sinceFlush >= CHUNK) {
+      sinceFlush = 0;
+      store.flush().catch((e) => log.warn?.("minuku: could not keep results", e));
+    }
+    await mark(h, payload.verdict, online, locale);
+    let moved = false;
+    if (payload.verdict === "danger" && (await arrivalOptions()).moveDangerToJunk) {
+      try {
+        moved = await moveToJunk(h);
+      } catch (e) {
+        log.warn?.("minuku: could not move the message to Junk", e);
+      }
+    }
+    return { verdict: payload.verdict, kept: false, moved };
+  }
+
+  // ------------------------------------------------------------------ the queue
+
+  async function drainNew() {
+    while (pending.length && !paused) {
+      const batch = pending.splice(0, IN_FLIGHT);
+      await Promise.all(
+        batch.map(async (item) => {
+          await waitForeground();
+          const id = await resolveId(item);
+          if (id === null) return;
+          let h;
+          try {
+            h = await browser.messages.get(id);
+          } catch {
+            return; // gone meanwhile
+          }
+          await checkOne(h, { skipKept: false });
+        }),
+      );
+      if (pending.length === 0) await saveState();
+    }
+  }
+
+  function newJob(folder) {
+    return {
+      folderId: folder.id,
+      accountId: folder.accountId ?? null,
+      name: String(folder.name ?? folder.path ?? folder.id).slice(0, 200),
+      total: null,
+      done: 0,
+      kept: 0,
+      moved: 0,
+      counts: emptyCounts(),
+      rows: [],
+      state: "running",
+      error: null,
+      startedAt: now(),
+      finishedAt: null,
+      pass: 0,
+    };
+  }
+
+  function count(job, h, r) {
+    job.done += 1;
+    if (r.kept) job.kept += 1;
+    if (r.moved) job.moved += 1;
+    const v = Object.hasOwn(job.counts, r.verdict) ? r.verdict : "unknown";
+    job.counts[v] += 1;
+    if ((v === "danger" || v === "warning") && job.rows.length < MAX_ROWS) {
+      job.rows.push({
+        verdict: v,
+        subject: String(h.subject ?? "").slice(0, 300),
+        author: String(h.author ?? "").slice(0, 300),
+        date: h.date ? new Date(h.date).toISOString() : "",
+        moved: r.moved,
+      });
+    }
+  }
+
+  /** One pass over a folder; returns when done, paused or stopped by a fatal error. */
+  async function runJob(job) {
+    // Every pass counts the whole folder afresh; what was kept is only looked up.
+    Object.assign(job, { done: 0, kept: 0, moved: 0, counts: emptyCounts(), rows: [], pass: job.pass + 1 });
+    try {
+      job.total = (await browser.folders.getFolderInfo(job.folderId))?.totalMessageCount ?? null;
+    } catch {
+      job.total = null;
+    }
+    let page;
+    try {
+      page = await browser.messages.list(job.folderId);
+    } catch (e) {
+      Object.assign(job, { state: "error", error: String(e?.message ?? e), finishedAt: now() });
+      return;
+    }
+    let lastSave = now();
+    for (;;) {
+      const running = new Set();
+      for (const h of messagesOf(page)) {
+        await drainNew(); // new mail goes before the rest of a folder
+        if (paused || job.state !== "running") break;
+        await waitForeground();
+        while (running.size >= IN_FLIGHT) await Promise.race(running);
+        const p = checkOne(h, { skipKept: true }).then(
+          (r) => count(job, h, r),
+          (e) => {
+            Object.assign(job, { state: "error", error: String(e?.message ?? e), finishedAt: now() });
+            lastError = job.error;
+          },
+        );
+        const tracked = p.finally(() => running.delete(tracked));
+        running.add(tracked);
+      }
+      await Promise.all(running);
+      if (now() - lastSave > 1000) {
+        lastSave = now();
+        await store.flush();
+        await saveState();
+      }
+      if (paused || job.state !== "running") {
+        if (page?.id) browser.messages.abortList?.(page.id)?.catch?.(() => {});
+        return;
+      }
+      if (!page?.id) break;
+      page = await browser.messages.continueList(page.id);
+    }
+    Object.assign(job, { state: "done", finishedAt: now() });
+  }
+
+  function pump() {
+    pumping ??= (async () => {
+      try {
+        await started;
+        for (;;) {
+          if (paused) break;
+          await drainNew();
+          if (paused) break;
+          const job = jobs.find((j) => j.state === "running");
+          if (!job) break;
+          await runJob(job);
+          await store.flush();
+          await saveState();
+        }
+      } catch (e) {
+        lastError = String(e?.message ?? e);
+        log.warn?.("minuku: background checking stopped", e);
+      } finally {
+        await store.flush().catch(() => {});
+        await saveState();
+        pumping = null;
+      }
+    })();
+    return pumping;
+  }
+
+  function enqueueFolder(folder) {
+    const existing = jobs.find((j) => j.folderId === folder.id && j.state === "running");
+    if (existing) return existing;
+    const job = newJob(folder);
+    jobs = [...jobs.filter((j) => j.folderId !== folder.id), job].slice(-MAX_JOBS);
+    return job;
+  }
+
+  return {
+    store,
+    foreground,
+    mergeAtOpen,
+
+    /** Load what an earlier session left (kept results, folder checks, waiting mail) and go on. */
+    start() {
+      started ??= (async () => {
+        await store.load();
+        await loadState();
+        paused = (await arrivalOptions()).arrivalPaused;
+      })().catch((e) => log.warn?.("minuku: could not load the background queue", e));
+      return started.then(() => (paused ? null : pump()));
+    },
+
+    /** messages.onNewMailReceived */
+    async onNewMail(folder, list) {
+      await started;
+      if (!(await arrivalOptions()).arrivalCheck) return;
+      let page = list;
+      for (;;) {
+        for (const m of messagesOf(page)) {
+          if (pending.length >= MAX_PENDING) {
+            // Too much at once: check the whole folder instead (what is kept is skipped).
+            if (folder?.id) enqueueFolder(folder);
+            continue;
+          }
+          pending.push({ id: m.id, folderId: folder?.id ?? m.folder?.id ?? "", mid: String(m.headerMessageId ?? "") });
+        }
+        if (!page?.id) break;
+        page = await browser.messages.continueList(page.id);
+      }
+      await saveState();
+      if (!paused) await pump();
+    },
+
+    /** "Check this folder" */
+    async checkFolder(folder) {
+      await started;
+      if (!folder?.id) return null;
+      const job = enqueueFolder(folder);
+      await saveState();
+      if (!paused) pump();
+      return job;
+    },
+
+    async setPaused(value) {
+      await started;
+      paused = value === true;
+      optsCache = null;
+      await browser.storage.local.set({ arrivalPaused: paused });
+      if (!paused) pump();
+    },
+
+    /** storage.onChanged (the options page or another window changed an option). */
+    onStorageChanged(changes) {
+      optsCache = null;
+      if ("language" in changes) tagsReady = null; // rename our tags in the new language
+      if ("arrivalPaused" in changes) {
+        paused = changes.arrivalPaused.newValue === true;
+        browser.menus?.update?.(MENU_PAUSE, { checked: paused })?.catch?.(() => {});
+        if (!paused) pump();
+      }
+    },
+
+    /** Idle: nothing running (tests). */
+    idle: () => pumping ?? Promise.resolve(),
+
+    status() {
+      return {
+        paused,
+        pending: pending.length,
+        kept: store.size,
+        lastError,
+        jobs: jobs.map((j) => ({ ...j, rows: j.rows.slice(0, MAX_ROWS) })),
+      };
+    },
+
+    // -------------------------------------------------------------- opening a mail
+
+    /**
+     * Before the displayed message's check: may it ask about the sender's own names?
+     * @returns {Promise<{restricted: boolean, fp: string|null, kept: object|null}>}
+     */
+    async planOpening(messageId) {
+      await started;
+      const opts = await arrivalOptions();
+      let fp = null;
+      let kept = null;
+      try {
+        fp = await fingerprint(await browser.messages.get(messageId));
+        kept = fp ? await store.get(fp) : null;
+      } catch {
+        // no header: treated as never checked
+      }
+      return { restricted: opts.neverSenderLookupsOnOpen || kept?.o === true, fp, kept };
+    },
+
+    /** After it: the payload to show; the tag follows the merged verdict. */
+    async settleOpening(messageId, payload, plan, wire) {
+      const keptPayload = plan.kept && plan.fp ? await store.payload(plan.fp) : null;
+      const merged = mergeAtOpen(payload, plan.kept, keptPayload, plan);
+      const online = wire.offline !== true && payload.dns_status === "ok";
+      try {
+        const h = await browser.messages.get(messageId);
+        await mark(h, merged.verdict, online, payload.locale);
+        if (online && plan.fp && !plan.restricted) {
+          await store.put(plan.fp, { verdict: payload.verdict, online, payload });
+          await store.flush();
+        }
+      } catch (e) {
+        log.warn?.("minuku: could not record the opening check", e);
+      }
+      return merged.payload;
+    },
+
+    // -------------------------------------------------------------- menus
+
+    async createMenus() {
+      const t = (k) => browser.i18n.getMessage(k);
+      browser.menus.create({ id: MENU_CHECK_FOLDER, contexts: ["folder_pane"], title: t("menuCheckFolder") });
+      browser.menus.create({
+        id: MENU_PAUSE,
+        type: "checkbox",
+        checked: (await arrivalOptions()).arrivalPaused,
+        contexts: ["folder_pane", "tools_menu"],
+        title: t("menuPauseBackground"),
+      });
+    },
+
+    async onMenuClicked(info) {
+      if (info?.menuItemId === MENU_PAUSE) {
+        await this.setPaused(info.checked === true);
+        return;
+      }
+      if (info?.menuItemId !== MENU_CHECK_FOLDER) return;
+      const folder = (Array.isArray(info.selectedFolders) ? info.selectedFolders[0] : null) ?? info.displayedFolder;
+      if (!folder?.id || folder.isRoot || folder.isVirtual) return;
+      await this.checkFolder(folder);
+      const url = `${browser.runtime.getURL("scan.html")}#${encodeURIComponent(folder.id)}`;
+      await browser.windows.create({ type: "popup", url, width: 720, height: 560 });
+    },
+
+    /** runtime.onMessage for the progress page ("minukuArrival:" messages). */
+    onRuntimeMessage(msg) {
+      if (msg?.type === "minukuArrival:status") return Promise.resolve(this.status());
+      if (msg?.type === "minukuArrival:pause") return this.setPaused(msg.paused === true).then(() => this.status());
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,391 @@
+// Issue 12: background checks (new mail, "check this folder"), tags, move to Junk, results kept
+// by message, opening without sender lookups, priority of the displayed message, scale and
+// resuming after a restart. Fake Thunderbird (arrival-fakes.mjs) and a fake host.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ArrivalStore, GENERATION_SIZE, MAX_GENERATIONS, fingerprint } from "../../extension/lib/arrival-store.js";
+import { IN_FLIGHT, MAX_PENDING, createArrival, mergeAtOpen, normalizeArrivalOptions } from "../../extension/lib/arrival.js";
+import { createController } from "../../extension/lib/controller.js";
+import { HostClient } from "../../extension/lib/hostclient.js";
+import { memoryStorage } from "../../extension/lib/idb-kv.js";
+import { TAG_COLORS, TAG_KEYS, nextTags } from "../../extension/lib/tags.js";
+import { INBOX, JUNK, TRASH, fakeMailBrowser, mail, translate, verdictPayload } from "./arrival-fakes.mjs";
+import { FakeHost, LOCALES, helloResponse } from "./helpers.mjs";
+
+function verdictHost({ delayMs = 0 } = {}) {
+  return new FakeHost((frame, host) => {
+    if (frame.type === "hello") return [helloResponse(frame.id)];
+    if (frame.type !== "check") return [];
+    const answer = { type: "result", protocol_version: 1, id: frame.id, partial: false, payload: verdictPayload(frame) };
+    if (!delayMs) return [answer];
+    setTimeout(() => host.port.alive && host.port.onMessage.fire(structuredClone(answer)), delayMs);
+    return [];
+  });
+}
+
+function wireFor(offline = false) {
+  return async () => ({ locale: "en", wire: { locale: "en", offline, trusted_authserv_ids: [], nameservers: [] } });
+}
+
+function setup({ mails = [], local = {}, offline = false, storage = memoryStorage(), host = verdictHost(), ...rest } = {}) {
+  const b = fakeMailBrowser({ mails: new Map(mails.map((m) => [m.id, m])), local, ...rest });
+  const client = new HostClient({ connectNative: host.connectNative, backoffMs: [0] });
+  const arrival = createArrival({ browser: b, client, getOptions: wireFor(offline), translate, storage, log: { warn() {}, info() {} } });
+  return { b, host, client, arrival, storage };
+}
+
+async function arrive(a, b, ...ids) {
+  await a.start();
+  await a.onNewMail(INBOX, { id: null, messages: ids.map((id) => structuredClone({ ...b.mails.get(id), raw: undefined })) });
+  await a.idle();
+}
+
+test("new mail: danger gets the red tag, warning the orange one, ok mail none", async () => {
+  const { b, arrival } = setup({ mails: [mail(1, { danger: true }), mail(2, { warning: true }), mail(3)] });
+  await arrive(arrival, b, 1, 2, 3);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger]);
+  assert.deepEqual(b.mails.get(2).tags, [TAG_KEYS.warning]);
+  assert.deepEqual(b.mails.get(3).tags, []);
+  assert.equal(b.tagDefs.get(TAG_KEYS.danger).color, TAG_COLORS.danger);
+  assert.equal(b.tagDefs.get(TAG_KEYS.warning).color, TAG_COLORS.warning);
+  assert.equal(b.tagDefs.get(TAG_KEYS.danger).tag, "Minuku: danger");
+});
+
+test("tags are named in the user's language (ja), and renamed when the language changes", async () => {
+  const host = verdictHost();
+  const b = fakeMailBrowser({ mails: new Map([[1, mail(1, { danger: true })]]) });
+  const client = new HostClient({ connectNative: host.connectNative });
+  const arrival = createArrival({
+    browser: b, client, translate, log: { warn() {} },
+    getOptions: async () => ({ locale: "ja", wire: { locale: "ja", offline: false, trusted_authserv_ids: [], nameservers: [] } }),
+  });
+  await arrive(arrival, b, 1);
+  assert.equal(b.tagDefs.get(TAG_KEYS.danger).tag, LOCALES.ja.tagDanger.message);
+  assert.equal(b.tagDefs.get(TAG_KEYS.warning).tag, LOCALES.ja.tagWarning.message);
+});
+
+test("the user's own tags are kept; only Minuku's are replaced", () => {
+  assert.deepEqual(nextTags(["$label1", "minuku_warning"], "danger"), ["$label1", "minuku_danger"]);
+  assert.deepEqual(nextTags(["$label1", "minuku_danger"], "ok"), ["$label1"]);
+  assert.equal(nextTags(["$label1"], "ok"), null, "no change, no update call");
+});
+
+test("an offline check never lowers or clears a mark an online check set", () => {
+  assert.equal(nextTags(["minuku_danger"], "ok", { online: false }), null);
+  assert.equal(nextTags(["minuku_danger"], "warning", { online: false }), null);
+  assert.deepEqual(nextTags(["minuku_warning"], "danger", { online: false }), ["minuku_danger"]);
+  assert.deepEqual(nextTags([], "danger", { online: false }), ["minuku_danger"]);
+});
+
+test("nothing is ever deleted and no message is changed: the only writes are tags (and a move when asked)", async () => {
+  const { b, arrival } = setup({ mails: [mail(1, { danger: true }), mail(2, { warning: true }), mail(3)] });
+  await arrive(arrival, b, 1, 2, 3);
+  assert.deepEqual(b.calls.delete, []);
+  assert.deepEqual(b.calls.import, []);
+  assert.deepEqual(b.calls.move, [], "move-to-Junk is off by default");
+  for (const [, props] of b.calls.update) assert.deepEqual(Object.keys(props), ["tags"]);
+  assert.equal(normalizeArrivalOptions({}).moveDangerToJunk, false);
+});
+
+test("move to Junk (when turned on): only the danger mail moves, to its own account's Junk", async () => {
+  const { b, arrival } = setup({
+    mails: [mail(1, { danger: true }), mail(2, { warning: true }), mail(3)],
+    local: { moveDangerToJunk: true },
+  });
+  await arrive(arrival, b, 1, 2, 3);
+  assert.deepEqual(b.calls.move, [[[1], JUNK.id]]);
+  assert.equal(b.mails.get(1).folder.id, JUNK.id);
+  assert.equal(b.mails.get(2).folder.id, INBOX.id);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger], "the tag is set before the move");
+});
+
+test("move to Junk never takes mail out of Trash or Junk", async () => {
+  const { b, arrival } = setup({ mails: [mail(1, { danger: true, folder: TRASH })], local: { moveDangerToJunk: true } });
+  await arrival.start();
+  await arrival.checkFolder(TRASH);
+  await arrival.idle();
+  assert.deepEqual(b.calls.move, []);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger]);
+});
+
+test("pause: new mail waits while paused and is checked when resumed", async () => {
+  const { b, arrival, host } = setup({ mails: [mail(1, { danger: true })], local: { arrivalPaused: true } });
+  await arrive(arrival, b, 1);
+  assert.equal(host.framesOfType("check").length, 0);
+  assert.equal(arrival.status().pending, 1);
+  await arrival.setPaused(false);
+  await arrival.idle();
+  assert.equal(host.framesOfType("check").length, 1);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger]);
+});
+
+test("arrival checking off: new mail is left alone", async () => {
+  const { b, arrival, host } = setup({ mails: [mail(1, { danger: true })], local: { arrivalCheck: false } });
+  await arrive(arrival, b, 1);
+  assert.equal(host.framesOfType("check").length, 0);
+});
+
+test("background checks ask with sender lookups (arrival is when the server already told the sender)", async () => {
+  const { b, arrival, host } = setup({ mails: [mail(1)] });
+  await arrive(arrival, b, 1);
+  assert.equal(host.framesOfType("check")[0].options.sender_lookups, true);
+  assert.deepEqual(host.invalid, []);
+});
+
+test("more new mail than the queue holds: the folder is checked instead (bounded queue)", async () => {
+  const n = MAX_PENDING + 20;
+  const mails = Array.from({ length: n }, (_, i) => mail(i + 1));
+  const { b, arrival, host } = setup({ mails, local: { arrivalPaused: true } });
+  await arrive(arrival, b, ...mails.map((m) => m.id));
+  const s = arrival.status();
+  assert.equal(s.pending, MAX_PENDING);
+  assert.equal(s.jobs.length, 1);
+  assert.equal(s.jobs[0].folderId, INBOX.id);
+  await arrival.setPaused(false);
+  await arrival.idle();
+  assert.equal(host.framesOfType("check").length, n, "each message checked once (kept ones skipped)");
+});
+
+// ---------------------------------------------------------------- opening a mail
+
+function controllerWith(b, arrival, host) {
+  const client = new HostClient({ connectNative: host.connectNative });
+  return createController({ browser: b, client, locales: LOCALES, arrival, log: { warn() {}, info() {} } });
+}
+
+test("opening a mail checked on arrival: no DNS about the sender's own names (sender_lookups false)", async () => {
+  const { b, arrival, host } = setup({ mails: [mail(1), mail(2)] });
+  await arrive(arrival, b, 1);
+  const display = verdictHost();
+  const c = controllerWith(b, arrival, display);
+  await c.checkMessage(1);
+  await c.checkMessage(2); // never checked in the background
+  const [first, second] = display.framesOfType("check");
+  assert.equal(first.options.sender_lookups, false, "checked on arrival");
+  assert.notEqual(second.options.sender_lookups, false, "not checked before: a normal check");
+  assert.deepEqual(display.invalid, []);
+  assert.equal(host.framesOfType("check").length, 1);
+});
+
+test("option 'never look up the sender's own names when I open a mail' covers old mail too", async () => {
+  const { b, arrival } = setup({ mails: [mail(2)], local: { neverSenderLookupsOnOpen: true } });
+  await arrival.start();
+  const display = verdictHost();
+  await controllerWith(b, arrival, display).checkMessage(2);
+  assert.equal(display.framesOfType("check")[0].options.sender_lookups, false);
+});
+
+test("an arrival check made offline does not count: opening it may look the sender up", async () => {
+  const { b, arrival } = setup({ mails: [mail(1)], offline: true });
+  await arrive(arrival, b, 1);
+  const display = verdictHost();
+  await controllerWith(b, arrival, display).checkMessage(1);
+  assert.notEqual(display.framesOfType("check")[0].options.sender_lookups, false);
+});
+
+test("the kept online verdict is shown when the restricted opening check knows less", async () => {
+  // Arrival (full): danger. Opening (no sender lookups): the host cannot see it, says ok.
+  const m = mail(1, { danger: true });
+  const { b, arrival } = setup({ mails: [m] });
+  await arrive(arrival, b, 1);
+  m.raw = m.raw.replace("X-Verdict: danger", "X-Verdict: ok");
+  const display = verdictHost();
+  const { payload } = await controllerWith(b, arrival, display).checkMessage(1);
+  assert.equal(payload.verdict, "danger");
+  assert.match(payload.title, /danger-1/);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger], "the mark stays");
+});
+
+test("a later full online check at opening that finds nothing wrong takes the tag off", async () => {
+  // Tagged offline (look-alike found without DNS); opened online with lookups allowed.
+  const m = mail(1, { warning: true });
+  const { b, arrival } = setup({ mails: [m], offline: true });
+  await arrive(arrival, b, 1);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.warning]);
+  m.raw = m.raw.replace("X-Verdict: warning", "X-Verdict: ok");
+  const display = verdictHost();
+  const { payload } = await controllerWith(b, arrival, display).checkMessage(1);
+  assert.equal(payload.verdict, "ok");
+  assert.deepEqual(b.mails.get(1).tags, []);
+});
+
+test("mergeAtOpen never makes a mail look better than what it was found to be", () => {
+  const fresh = { verdict: "danger", title: "fresh" };
+  assert.equal(mergeAtOpen(fresh, { v: "ok", o: true }, null, { restricted: true }).payload, fresh);
+  const kept = { verdict: "warning", title: "kept" };
+  assert.equal(mergeAtOpen({ verdict: "ok" }, { v: "warning", o: true }, kept, { restricted: true }).payload, kept);
+  assert.equal(mergeAtOpen({ verdict: "ok" }, { v: "warning", o: true }, kept, { restricted: false }).verdict, "ok");
+});
+
+test("forged Message-ID: a phish reusing a checked mail's Message-ID is its own record", async () => {
+  const genuine = mail(1, { mid: "order-123@amazon.co.jp", author: "Amazon.co.jp <ship@amazon.co.jp>" });
+  const phish = mail(2, { mid: "order-123@amazon.co.jp", author: "Amazon.co.jp <ship@amazon-co-jp.example.top>", danger: true, size: 5555 });
+  assert.notEqual(await fingerprint(genuine), await fingerprint(phish));
+  const { b, arrival } = setup({ mails: [genuine, phish] });
+  await arrive(arrival, b, 1, 2);
+  assert.deepEqual(b.mails.get(2).tags, [TAG_KEYS.danger]);
+  assert.deepEqual(b.mails.get(1).tags, []);
+});
+
+test("a mail without a Message-ID is checked and tagged but nothing is kept for it", async () => {
+  const m = mail(1, { danger: true, mid: "" });
+  const { b, arrival } = setup({ mails: [m] });
+  await arrive(arrival, b, 1);
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger]);
+  assert.equal(arrival.store.size, 0);
+});
+
+// ---------------------------------------------------------------- priority
+
+test("the displayed message goes first: no background request starts while it is checked", async () => {
+  const mails = Array.from({ length: 10 }, (_, i) => mail(i + 1));
+  const { b, arrival, host } = setup({ mails, host: verdictHost({ delayMs: 5 }) });
+  await arrival.start();
+  let release;
+  arrival.foreground(new Promise((r) => (release = r)));
+  const done = arrival.onNewMail(INBOX, { id: null, messages: mails.map((m) => ({ ...m, raw: undefined })) });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(host.framesOfType("check").length, 0, "waiting for the displayed message");
+  release();
+  await done;
+  await arrival.idle();
+  assert.equal(host.framesOfType("check").length, 10);
+});
+
+test("background work never delays the displayed message's request by more than 50 ms", async () => {
+  // Busy background (host answers after 200 ms each); the display check has its own port.
+  const mails = Array.from({ length: 40 }, (_, i) => mail(i + 1));
+  const { b, arrival } = setup({ mails, host: verdictHost({ delayMs: 200 }) });
+  await arrival.start();
+  const bg = arrival.onNewMail(INBOX, { id: null, messages: mails.map((m) => ({ ...m, raw: undefined })) });
+  await new Promise((r) => setTimeout(r, 30));
+  const display = verdictHost();
+  const c = controllerWith(b, arrival, display);
+  const delays = [];
+  for (const id of [3, 17, 29]) {
+    const t0 = performance.now();
+    const sent = new Promise((resolve) => {
+      const orig = display.handler;
+      display.handler = (frame, h) => {
+        if (frame.type === "check") {
+          resolve(performance.now() - t0);
+          display.handler = orig;
+        }
+        return orig(frame, h);
+      };
+    });
+    c.cache.clear();
+    await c.checkMessage(id, { force: true });
+    delays.push(await sent);
+  }
+  assert.ok(Math.max(...delays) < 50, `request delays ${delays.map((d) => d.toFixed(1)).join(", ")} ms`);
+  bg.catch(() => {});
+  await arrival.setPaused(true);
+});
+
+// ---------------------------------------------------------------- folders, scale, restart
+
+test("check this folder: progress, a summary table and the marked rows", async () => {
+  const mails = [mail(1, { danger: true, subject: "<img src=x onerror=alert(1)>" }), mail(2, { warning: true }), mail(3), mail(4)];
+  const { b, arrival } = setup({ mails });
+  await arrival.start();
+  await arrival.onMenuClicked({ menuItemId: "minuku-check-folder", selectedFolders: [INBOX] });
+  await arrival.idle();
+  const [job] = arrival.status().jobs;
+  assert.equal(job.state, "done");
+  assert.equal(job.total, 4);
+  assert.equal(job.done, 4);
+  assert.deepEqual(job.counts, { danger: 1, warning: 1, caution: 0, ok: 2, unknown: 0 });
+  assert.equal(job.rows.length, 2);
+  assert.equal(job.rows[0].subject, "<img src=x onerror=alert(1)>", "kept as text");
+  assert.match(b.calls.windows[0].url, /scan\.html#account1%3A%2F%2FINBOX$/);
+});
+
+test("10,000 messages: page by page, bounded writes, bounded memory of kept results", async () => {
+  const N = 10000;
+  const gen = (id) => mail(id, { danger: id % 1000 === 0 });
+  const writes = [];
+  const storage = memoryStorage();
+  const set = storage.set;
+  storage.set = async (items) => {
+    for (const [k, v] of Object.entries(items)) if (k.startsWith("arrivalGen:")) writes.push(Object.keys(v).length);
+    return set(items);
+  };
+  const { arrival, host } = setup({ generate: gen, generated: N, storage });
+  // The fake host keeps no copy of the frames here, so the heap figure is the add-on's.
+  const frames = { checks: 0, push(f) { if (f.type === "check") this.checks += 1; }, filter: () => [] };
+  host.received = frames;
+  await arrival.start();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  await arrival.checkFolder(INBOX);
+  await arrival.idle();
+  const ms = performance.now() - t0;
+  const [job] = arrival.status().jobs;
+  assert.equal(job.done, N);
+  assert.equal(job.counts.danger, 10);
+  assert.equal(frames.checks, N);
+  assert.ok(Math.max(...writes) <= GENERATION_SIZE, `largest write ${Math.max(...writes)} records`);
+  assert.ok(arrival.store.size <= GENERATION_SIZE * MAX_GENERATIONS);
+  const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6;
+  // Add-on side only (fake host): the figure is printed for the record.
+  console.log(`# 10,000 messages in ${(ms / 1000).toFixed(1)} s (${Math.round(N / (ms / 1000))} msg/s add-on side), heap +${heapMb.toFixed(1)} MB`);
+});
+
+test("a folder check resumes after a restart and does not check again what was kept", async () => {
+  const N = 600;
+  const gen = (id) => mail(id, { danger: id === 550 });
+  const storage = memoryStorage();
+  const first = setup({ generate: gen, generated: N, storage });
+  await first.arrival.start();
+  await first.arrival.checkFolder(INBOX);
+  // "Thunderbird quits" after about 250 checks.
+  while (first.host.framesOfType("check").length < 250) await new Promise((r) => setTimeout(r, 1));
+  await first.arrival.setPaused(true);
+  await first.arrival.idle();
+  const checkedBefore = first.host.framesOfType("check").length;
+  assert.ok(checkedBefore < N);
+  assert.equal(first.arrival.status().jobs[0].state, "running");
+
+  const second = setup({ generate: gen, generated: N, storage, local: { arrivalPaused: false } });
+  await second.arrival.start();
+  await second.arrival.idle();
+  const [job] = second.arrival.status().jobs;
+  assert.equal(job.state, "done");
+  assert.equal(job.done, N);
+  assert.ok(job.kept >= checkedBefore - IN_FLIGHT, `kept ${job.kept}, checked before ${checkedBefore}`);
+  assert.equal(second.host.framesOfType("check").length + job.kept, N, "every message checked once in all");
+  assert.equal(job.counts.danger, 1);
+});
+
+test("new mail waiting at shutdown is found again by Message-ID after the restart", async () => {
+  const storage = memoryStorage();
+  const m = mail(7, { danger: true });
+  const first = setup({ mails: [m], storage, local: { arrivalPaused: true } });
+  await arrive(first.arrival, first.b, 7);
+  const second = setup({ mails: [m], storage });
+  await second.arrival.start();
+  await second.arrival.idle();
+  assert.deepEqual(second.b.mails.get(7).tags, [TAG_KEYS.danger]);
+});
+
+test("store: bounded, oldest generation dropped whole, kept across a reload", async () => {
+  const storage = memoryStorage();
+  const s = new ArrivalStore(storage);
+  const total = GENERATION_SIZE * MAX_GENERATIONS + 5;
+  const fps = [];
+  for (let i = 0; i < total; i++) {
+    const fp = i.toString(16).padStart(32, "0");
+    fps.push(fp);
+    await s.put(fp, { verdict: "ok", online: true });
+  }
+  await s.flush();
+  assert.ok(s.size <= GENERATION_SIZE * MAX_GENERATIONS);
+  assert.equal(await s.get(fps[0]), null, "the oldest is gone");
+  assert.equal((await s.get(fps.at(-1))).v, "ok");
+  const again = new ArrivalStore(storage);
+  assert.equal(again.size, 0);
+  assert.equal((await again.get(fps.at(-1))).v, "ok");
+  assert.equal(again.size, s.size);
+});
