@@ -26,7 +26,7 @@ Real mail (``/tmp/minuku-corpora/lists/{nfc,kasan-dev}``, unpacked from
 a DKIM key (one generated RSA-2048 key; the real signers' keys are not ours to have, so every
 signature is checked in full — body hash, header hash, RSA — and fails on the key) at every
 ``s._domainkey.d`` named by a DKIM-Signature, ARC-Message-Signature or ARC-Seal; SPF
-``v=spf1 include:_spf.<domain> -all`` and ``_spf.<domain>`` ``v=spf1 ip4:<client IP> ... ~all`` (ip6: for IPv6)
+``v=spf1 include:_spf.<domain> -all`` and ``_spf.<domain>`` ``v=spf1 ip4:<client /24> ip6:<client /32> ... ~all`` over the clients seen
 for every envelope domain (so SPF passes in two lookups); ``v=DMARC1; p=none`` at
 ``_dmarc.<From domain>``. The synthetic corpus (``bench/corpus.py``) brings its own fixture,
 with keys that verify.
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import ipaddress
 import os
 import re
 import statistics
@@ -127,7 +128,9 @@ def real_corpus(dirs: list[Path]) -> tuple[list[Item], Fixture, dict[str, int]]:
                 if f"_spf.{env}" not in fixture:
                     counts["spf domains"] += 1
                 fixture[env] = {"TXT": [f"v=spf1 include:_spf.{env} -all"]}
-                mech = f"ip6:{ip}" if ":" in ip else f"ip4:{ip}"
+                # the client's network, as senders publish theirs (a /24, an IPv6 /32)
+                net = ipaddress.ip_network(f"{ip}/{32 if ':' in ip else 24}", strict=False)
+                mech = f"ip{net.version}:{net}"
                 rec = fixture.setdefault(f"_spf.{env}", {"TXT": ["v=spf1 ~all"]})["TXT"]
                 if mech not in rec[0].split():
                     rec[0] = rec[0].replace("v=spf1", f"v=spf1 {mech}", 1)

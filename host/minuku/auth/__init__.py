@@ -137,6 +137,7 @@ def authenticate(
     from .authres import read_authres, read_received_spf, zone_authserv_id
     from .boundary import find_boundary
     from .dkim import verify_dkim
+    from .dkimcore import SplitMessage
     from .dmarc import check_dmarc
     from .spf import check_spf, spf_identity
 
@@ -181,10 +182,11 @@ def authenticate(
         )
 
     unchecked: list[str] = []
+    split = SplitMessage(view.raw)  # split once for DKIM and ARC
     if resolver is None:
         spf = unchecked_spf(spf_missing or "offline")
-        dkim = verify_dkim(view.raw, resolver=None)
-        arc = verify_arc(view.raw, resolver=None)
+        dkim = verify_dkim(view.raw, resolver=None, split=split)
+        arc = verify_arc(view.raw, resolver=None, split=split)
         dmarc = DmarcResult(
             "unchecked", from_domain=from_domains[0] if from_domains else None, reason="offline"
         )
@@ -218,7 +220,7 @@ def authenticate(
         )
     )
 
-    dkim = verify_dkim(view.raw, resolver=budget)
+    dkim = verify_dkim(view.raw, resolver=budget, split=split)
 
     if spf_missing is not None:
         spf = unchecked_spf(spf_missing)
@@ -235,7 +237,7 @@ def authenticate(
         dmarc = replace(dmarc, result="unchecked", reason=f"DNS budget spent; {dmarc.reason}")
     dmarc = _settle_dmarc(dmarc, spf, dkim, from_domains)
 
-    arc = verify_arc(view.raw, resolver=budget)
+    arc = verify_arc(view.raw, resolver=budget, split=split)
 
     for method, result, reason in (
         ("spf", spf.result, spf.reason),

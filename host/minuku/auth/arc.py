@@ -35,22 +35,20 @@ import time
 from typing import Any
 
 from dkim.canonicalization import CanonicalizationPolicy
-from dkim.crypto import HASH_ALGORITHMS
 from dkim.util import parse_tag_value
 
 from ..dns import Resolver
-from .dkim import MIN_KEY_BITS, CanonicalBody, KeyProblem, parse_key_record
+from .dkim import MIN_KEY_BITS, KeyProblem, parse_key_record, shared_body
 from .dkimcore import (
     MAX_SIGNATURE_FIELD,
-    CanonicalHeaders,
     HeaderTooLarge,
     MessageFormatError,
     SignatureSyntaxError,
+    SplitMessage,
     header_digest,
     policy_for,
     signature_valid,
     signed_names,
-    split_message,
     validate_fields,
 )
 from .dkimdns import KeyAnswer, key_name, lookup_key
@@ -76,14 +74,18 @@ class _ChainError(Exception):
     """The chain is broken before any signature could be judged (dkimpy's DKIMException)."""
 
 
-def verify_arc(raw: bytes, *, resolver: Resolver | None) -> ArcResult:
-    """Validate the ARC chain of ``raw``; ``resolver=None`` is offline (no query)."""
+def verify_arc(
+    raw: bytes, *, resolver: Resolver | None, split: SplitMessage | None = None
+) -> ArcResult:
+    """Validate the ARC chain of ``raw``; ``resolver=None`` is offline (no query).
+    ``split``: the message already split for DKIM too (``authenticate`` shares one)."""
     blank = _BLANK_LINE.search(raw)
     if not _ARC_FIELD.search(raw, 0, blank.start() + 1 if blank else len(raw)):
         # Most mail has no ARC set: skip the work.
         return ArcResult("none", reason="no ARC sets")
+    split = split if split is not None else SplitMessage(raw)
     try:
-        headers, body = split_message(raw)
+        headers, _body = split.parts()
     except HeaderTooLarge as exc:
         return ArcResult("fail", reason=f"header_too_large: {exc}; not verified")
     except MessageFormatError:
@@ -93,7 +95,7 @@ def verify_arc(raw: bytes, *, resolver: Resolver | None) -> ArcResult:
             "fail",
             reason=f"header_too_large: an ARC field over {MAX_SIGNATURE_FIELD} bytes; not verified",
         )
-    chain = _Chain(headers, body)
+    chain = _Chain(split)
     instances = chain.max_instance
     if instances == 0:
         return ArcResult("none", reason="no ARC sets")
@@ -134,14 +136,19 @@ def verify_arc(raw: bytes, *, resolver: Resolver | None) -> ArcResult:
 class _Chain:
     """One message's ARC sets and their validation (dkimpy's ``ARC.verify`` on our pieces)."""
 
-    def __init__(self, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def __init__(self, split: SplitMessage) -> None:
+        headers = split.parts()[0]
         self.headers = headers
-        self.canonical = CanonicalHeaders(headers)
-        self.body = CanonicalBody(body)
+        self.canonical = split.canonical_headers()
+        self.body = shared_body(split)
         self.answers: list[KeyAnswer] = []
         self.now = time.time()
         entries: list[Instance] = []
-        for name, value in self.canonical.under(_RELAXED):
+        for index, (raw_name, _raw_value) in enumerate(headers):
+            # relaxed lower-cases the name; a field name holds no white space to strip
+            if raw_name.lower() not in _ARC_NAMES:
+                continue
+            name, value = self.canonical.field(_RELAXED, index)
             if name in _ARC_NAMES:
                 match = _INSTANCE.search(value)
                 if match is not None:
@@ -267,13 +274,12 @@ class _Chain:
         try:
             policy = policy_for(sig, b"relaxed/relaxed")
             if b"bh" in sig:
-                body = self.body.canonical(sig.get(b"c", b"relaxed/relaxed"))
-                if body is None:
+                c_value = sig.get(b"c", b"relaxed/relaxed")
+                if self.body.canonical(c_value) is None:
                     return False
-                if b"l" in sig:
-                    body = body[: int(sig[b"l"])]
+                limit = int(sig[b"l"]) if b"l" in sig else None
                 expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]))
-                if HASH_ALGORITHMS[algorithm](body).digest() != expected:
+                if self.body.body_hash(c_value, algorithm, limit) != expected:
                     return False
             digest = header_digest(algorithm, policy, self.canonical, include, field)
             valid = signature_valid(key.ktag, key.pk, digest, sig[b"b"])

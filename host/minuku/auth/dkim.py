@@ -77,6 +77,7 @@ from .dkimcore import (
     HeaderTooLarge,
     MessageFormatError,
     SignatureSyntaxError,
+    SplitMessage,
     canonical_body,
     decode_identity,
     header_digest,
@@ -84,7 +85,6 @@ from .dkimcore import (
     policy_for,
     signature_valid,
     signed_names,
-    split_message,
     validate_fields,
 )
 from .dkimdns import key_name, lookup_key, valid_query_name
@@ -215,22 +215,56 @@ def _lenient_tags(value: bytes) -> dict[bytes, bytes]:
 
 
 class CanonicalBody:
-    """The message body and its canonical forms, computed once per message and algorithm."""
+    """The message body, its canonical forms and their hashes, computed once per message and
+    algorithm (DKIM and ARC share one: a list's AMS and the author's signature often hash the
+    same relaxed body)."""
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         self._canonical: dict[bytes, bytes | None] = {}
+        self._hashes: dict[tuple[bytes, bytes, int | None], bytes] = {}
 
-    def canonical(self, c_value: bytes) -> bytes | None:
-        """The body under ``c=``'s body algorithm; None when ``c=`` is invalid."""
+    def _name(self, c_value: bytes) -> bytes | None:
         try:
             policy = CanonicalizationPolicy.from_c_value(c_value)
         except Exception:  # noqa: BLE001 - dkimpy's own error type for a bad c= varies
             return None
         name: bytes = policy.body_algorithm.name
+        return name
+
+    def canonical(self, c_value: bytes) -> bytes | None:
+        """The body under ``c=``'s body algorithm; None when ``c=`` is invalid."""
+        name = self._name(c_value)
+        if name is None:
+            return None
         if name not in self._canonical:
             self._canonical[name] = canonical_body(name, self.raw)
         return self._canonical[name]
+
+    def body_hash(self, c_value: bytes, algorithm: bytes, limit: int | None) -> bytes | None:
+        """The ``a=`` hash of the canonical body cut at ``l=``; None when ``c=`` is invalid.
+        Raises KeyError for an unknown algorithm (callers check ``a=`` first)."""
+        name = self._name(c_value)
+        if name is None:
+            return None
+        key = (name, algorithm, limit)
+        got = self._hashes.get(key)
+        if got is None:
+            body = self.canonical(c_value)
+            assert body is not None
+            hasher = dkim.HASH_ALGORITHMS[algorithm]
+            got = hasher(body if limit is None else body[:limit]).digest()
+            self._hashes[key] = got
+        return got
+
+
+def shared_body(split: SplitMessage) -> CanonicalBody:
+    """The one CanonicalBody of a split message (raises as ``split.parts()`` does)."""
+    body = split.bodies.get(b"canonical")
+    if body is None:
+        body = split.bodies[b"canonical"] = CanonicalBody(split.parts()[1])
+    assert isinstance(body, CanonicalBody)
+    return body
 
 
 def _length_flags(tags: dict[bytes, bytes], body: CanonicalBody) -> tuple[int | None, bool]:
@@ -279,10 +313,27 @@ def _describe(tags: dict[bytes, bytes]) -> str:
     return "DKIM-Signature " + " ".join(parts)
 
 
-def verify_dkim(raw: bytes, *, resolver: Resolver | None, now: float | None = None) -> DkimResult:
-    """Verify every DKIM-Signature of ``raw``; ``resolver=None`` is offline (no query)."""
+_DKIM_FIELD = re.compile(rb"(?im)^dkim-signature[ \t]*:")
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+def verify_dkim(
+    raw: bytes,
+    *,
+    resolver: Resolver | None,
+    now: float | None = None,
+    split: SplitMessage | None = None,
+) -> DkimResult:
+    """Verify every DKIM-Signature of ``raw``; ``resolver=None`` is offline (no query).
+    ``split``: the message already split for ARC too (``authenticate`` shares one)."""
+    blank = _BLANK_LINE.search(raw)
+    if not _DKIM_FIELD.search(raw, 0, blank.start() + 1 if blank else len(raw)):
+        # No field named DKIM-Signature in the header block (what the tolerant scan of
+        # _unverifiable looks for too): "none" whatever the split would say; skip the work.
+        return DkimResult("none")
+    split = split if split is not None else SplitMessage(raw)
     try:
-        headers, body_bytes = split_message(raw)
+        headers, _body = split.parts()
     except HeaderTooLarge as exc:
         return _unverifiable(raw, "header_too_large", str(exc))
     except MessageFormatError:
@@ -291,8 +342,8 @@ def verify_dkim(raw: bytes, *, resolver: Resolver | None, now: float | None = No
     if not sig_fields:
         return DkimResult("none")
     when = time.time() if now is None else now
-    body = CanonicalBody(body_bytes)
-    canonical = CanonicalHeaders(headers)
+    body = shared_body(split)
+    canonical = split.canonical_headers()
     signatures = []
     for idx, field in enumerate(sig_fields):
         tags = _lenient_tags(field[1][:MAX_SIGNATURE_FIELD])
@@ -453,16 +504,15 @@ def _check(
 
     # The body hash is checked here so that each canonical body is computed once per message,
     # however many signatures share it.
-    canonical_body = body.canonical(sig.get(b"c", b"simple/simple"))
-    if canonical_body is None:
+    c_value = sig.get(b"c", b"simple/simple")
+    if body.canonical(c_value) is None:
         return _base(sig, body, "permerror", "syntax", (*evidence, "invalid c="), key_bits=key.bits)
-    if b"l" in sig:
-        canonical_body = canonical_body[: int(sig[b"l"])]
     try:
         expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
     except ValueError:
         return _base(sig, body, "permerror", "syntax", (*evidence, "bh= is not base64"))
-    if dkim.HASH_ALGORITHMS[algorithm](canonical_body).digest() != expected:
+    limit = int(sig[b"l"]) if b"l" in sig else None
+    if body.body_hash(c_value, algorithm, limit) != expected:
         return _base(sig, body, "fail", "body_hash_mismatch", evidence, key_bits=key.bits)
 
     try:

@@ -2,7 +2,7 @@
 
 dkimpy 1.1.8 is correct on ordinary mail but super-linear on hostile mail, and wrong on a few
 points of RFC 6376; this module replaces exactly those parts and keeps dkimpy for the rest
-(canonicalization algorithms, RSA/ed25519 key parsing and the RSA primitive):
+(canonicalization algorithms, RSA/ed25519 key parsing, PKCS #1 encoding):
 
 - Splitting the header (``rfc822_parse``) appends each folded line to a growing ``bytes``: a
   2 MB header of folded lines took ~19 s. ``split_message`` is linear and refuses, with
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dkim.canonicalization import CanonicalizationPolicy
-from dkim.crypto import HASH_ALGORITHMS, DigestTooLargeError, RSASSA_PKCS1_v1_5_verify
+from dkim.crypto import HASH_ALGORITHMS, DigestTooLargeError, EMSA_PKCS1_v1_5_encode
 
 MAX_HEADER_BYTES = 256 * 1024  # the header block; real mail stays far below (a few KB)
 MAX_HEADER_FIELDS = 1000
@@ -180,17 +180,70 @@ def select_headers(headers: Sequence[Field], include: Sequence[bytes]) -> list[F
 
 
 class CanonicalHeaders:
-    """The message's header fields under each canonicalization, computed once per message."""
+    """The message's header fields under each canonicalization, each field canonicalized on
+    first use: a signature hashes a dozen of a message's fields, not its hundred Received."""
 
     def __init__(self, headers: Sequence[Field]) -> None:
         self.headers = list(headers)
-        self._done: dict[bytes, list[Field]] = {}
+        self._done: dict[tuple[bytes, int], Field] = {}
+        self._positions: dict[bytes, list[int]] | None = None
+
+    def field(self, policy: Any, index: int) -> Field:
+        """Field ``index`` under ``policy``'s header canonicalization (field by field, as
+        dkimpy's ``canonicalize_headers`` maps each field on its own)."""
+        key = (policy.header_algorithm.name, index)
+        got = self._done.get(key)
+        if got is None:
+            got = policy.canonicalize_headers([self.headers[index]])[0]
+            self._done[key] = got
+        return got
 
     def under(self, policy: Any) -> list[Field]:
-        name: bytes = policy.header_algorithm.name
-        if name not in self._done:
-            self._done[name] = list(policy.canonicalize_headers(self.headers))
-        return self._done[name]
+        return [self.field(policy, i) for i in range(len(self.headers))]
+
+    def select(self, policy: Any, include: Sequence[bytes]) -> list[Field]:
+        """``select_headers(self.under(policy), include)`` canonicalizing only what is picked.
+        Names are matched lower-cased, as there; a field name holds no white space (see
+        ``_FIELD_NAME``), so relaxed's ``rstrip`` of the name changes nothing to the match."""
+        if self._positions is None:
+            self._positions = {}
+            for index, (name, _value) in enumerate(self.headers):
+                self._positions.setdefault(name.lower(), []).append(index)
+        used: dict[bytes, int] = {}
+        selected = []
+        for name in include:
+            found = self._positions.get(name)
+            n = used.get(name, 0)
+            if found and n < len(found):
+                selected.append(self.field(policy, found[len(found) - 1 - n]))
+                used[name] = n + 1
+        return selected
+
+
+class SplitMessage:
+    """``split_message(raw)`` and the canonical forms of its parts, worked out once per message
+    for DKIM and ARC together; the split's exception, if any, is raised to each caller."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._got: tuple[list[Field], bytes] | Exception | None = None
+        self._canonical: CanonicalHeaders | None = None
+        self.bodies: dict[bytes, Any] = {}  # for the callers' CanonicalBody, keyed by kind
+
+    def parts(self) -> tuple[list[Field], bytes]:
+        if self._got is None:
+            try:
+                self._got = split_message(self.raw)
+            except (HeaderTooLarge, MessageFormatError) as exc:
+                self._got = exc
+        if isinstance(self._got, Exception):
+            raise self._got
+        return self._got
+
+    def canonical_headers(self) -> CanonicalHeaders:
+        if self._canonical is None:
+            self._canonical = CanonicalHeaders(self.parts()[0])
+        return self._canonical
 
 
 def header_digest(
@@ -206,7 +259,7 @@ def header_digest(
     if b"from" in include:
         # As dkimpy (its bug #644046): a second From field breaks the signature.
         include.append(b"from")
-    signed = select_headers(canonical.under(policy), include)
+    signed = canonical.select(policy, include)
     own = policy.canonicalize_headers([(sig_field[0], strip_b_value(sig_field[1]))])
     for name, value in [*signed, *((n, v.rstrip()) for n, v in own)]:
         hasher.update(name)
@@ -215,12 +268,24 @@ def header_digest(
     return hasher
 
 
+def rsa_verify(digest: Any, signature: bytes, pk: dict[str, int]) -> bool:
+    """dkimpy's ``RSASSA_PKCS1_v1_5_verify`` (RFC 8017 §8.2.2) with the integer conversions
+    done by ``int.from_bytes``/``to_bytes``: dkimpy converts byte by byte in Python, which
+    cost more than the modular exponentiation itself. Same inputs, same answers, same errors
+    (DigestTooLargeError for a short modulus, ValueError for a zero one)."""
+    modulus = pk["modulus"]
+    modlen = max(1, (modulus.bit_length() + 7) // 8)  # dkimpy: len(int2str(modulus))
+    encoded = EMSA_PKCS1_v1_5_encode(digest, modlen)
+    signed = pow(int.from_bytes(signature, "big"), pk["publicExponent"], modulus)
+    return bool(signed.to_bytes(modlen, "big") == encoded)
+
+
 def signature_valid(ktag: bytes, pk: Any, digest: Any, b_value: bytes) -> bool:
     """Check ``b=`` against the header hash with an RSA or ed25519 key (RFC 8463 §3)."""
     signature = base64.b64decode(_WSP.sub(b"", b_value))
     if ktag == b"rsa":
         try:
-            return bool(RSASSA_PKCS1_v1_5_verify(digest, signature, pk))
+            return rsa_verify(digest, signature, pk)
         except (TypeError, ValueError, DigestTooLargeError):
             return False
     if ktag == b"ed25519":
