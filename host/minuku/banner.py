@@ -107,6 +107,16 @@ def reason_text(f: Finding, lang: str) -> str:
         params["how"] = t["how"].get(params["how"], params["how"])
     if "why" in params:
         params["why"] = t["why"].get(params["why"], params["why"])
+    # Raw codes never reach the reader's sentence (issue 9.6): each known one has its words;
+    # the code itself stays in the reason's code and evidence (the "technical details" fold).
+    if "reason" in params:
+        params["reason"] = t["dkim_reason"].get(params["reason"], params["reason"])
+    if "policy" in params:
+        params["policy"] = t["dmarc_policy"].get(params["policy"], params["policy"])
+    if "result" in params:
+        params["result"] = t["auth_result"].get(params["result"], params["result"])
+    if "state" in params:
+        params["state"] = t["dns_state"].get(params["state"], params["state"])
     if f.code == "pressure_phrases":
         params["phrases"] = t["list_sep"].join(f"「{p}」" for p in f.evidence[:6])
     template = t["finding"].get(f.code, f.code)
@@ -115,10 +125,12 @@ def reason_text(f: Finding, lang: str) -> str:
 
 def _auth_lines(a: Analysis, lang: str) -> AuthSummaryPayload:
     t = catalogue_text(lang)["auth"]
+    words = catalogue_text(lang)["auth_result"]
     auth = a.auth
 
     def line(method: str, result: str, domain: str | None, evidence: tuple[str, ...]) -> AuthLine:
-        shown = result
+        # One plain sentence per method; the raw result is in ``result`` (technical details).
+        shown = words.get(result, result)
         if result == "unchecked":
             shown = t["unchecked_offline"] if a.offline else t["unchecked"]
         text = _fmt(t[method], {"result": shown})
