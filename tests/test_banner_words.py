@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from minuku.banner import reason_text
 from minuku.check import CheckOptions, check
 from minuku.dns import FixtureResolver
