@@ -65,7 +65,8 @@
 .compact .head { align-items: center; }
 .mini { padding: 1px 8px; font-size: 12px; }
 .mini .title { display: inline; }
-.dns, .pending { margin: 2px 0 0 0; font-size: 12px; }
+.dns { margin: 2px 0 0 0; font-size: 12px; }
+.pending { margin-left: 6px; font-size: 12px; font-weight: 400; }
 .dns { font-weight: 700; }
 .pending { color: var(--muted); font-style: italic; }
 .head { display: flex; align-items: flex-start; gap: 8px; flex-wrap: wrap; }
@@ -78,7 +79,19 @@
 .banner:not(.open):not(.report) .title, .banner:not(.open):not(.report) .summary {
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
 }
+.banner:not(.open):not(.report) .summary { -webkit-line-clamp: 1; }
 .compact .title, .mini .title { -webkit-line-clamp: 1 !important; }
+/* A very low message pane (800x600 and smaller): collapsed, one line with 詳細 and 閉じる; the
+   rest (what to do now first, then report/junk/delete) is one click away in the details. */
+@media (max-height: 420px) {
+  .banner:not(.open):not(.report) { max-height: none; padding-top: 2px; padding-bottom: 2px; }
+  .banner:not(.open):not(.report) .summary, .banner:not(.open):not(.report) .brand,
+  .banner:not(.open):not(.report) .act, .banner:not(.open):not(.report) .whatnow-button,
+  .banner:not(.open):not(.report) .done { display: none; }
+  .banner:not(.open):not(.report) .title { -webkit-line-clamp: 1; }
+  .banner:not(.open):not(.report) .actions { flex: none; margin: 0 0 0 auto; }
+  .banner:not(.open):not(.report) .text { flex-basis: 6em; }
+}
 .summary { margin: 1px 0 0 0; }
 .brand { color: var(--muted); font-size: 12px; }
 .actions { flex: 1 1 100%; display: flex; flex-wrap: wrap; gap: 4px 6px; margin-top: 4px; }
@@ -97,6 +110,7 @@ button[disabled] { opacity: 0.6; cursor: default; }
 .details, .guard { margin-top: 6px; border-top: 1px solid color-mix(in srgb, var(--edge) 40%, transparent); }
 .details[hidden], .guard[hidden] { display: none; }
 .guard { padding-top: 4px; }
+.guard p { margin: 2px 0; }
 .guard .target { font-family: monospace; font-size: 12px; overflow-wrap: anywhere; display: block; margin: 2px 0 4px 0; }
 h3 { font-size: 13px; margin: 8px 0 2px 0; }
 ul, ol { margin: 0; padding-left: 20px; }
@@ -413,9 +427,11 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     title = withoutVerdictWord(title, label(strings, `verdict_${verdict}`, verdict));
     head.append(el(doc, "span", "badge", badge));
     const text = el(doc, "div", "text");
-    text.append(el(doc, "strong", "title", title));
+    const titleEl = el(doc, "strong", "title", title);
+    // Provisional (the local part): said in a few words after the title, no extra line.
+    if (d.pending && !mini) titleEl.append(el(doc, "span", "pending", label(strings, "pending", "(checking DNS…)")));
+    text.append(titleEl);
     if (summary && !compact && !mini) text.append(el(doc, "p", "summary", summary));
-    if (d.pending && !mini) text.append(el(doc, "p", "pending", label(strings, "pending", "Still asking DNS about the sender…")));
     if (d.dns && !mini && !compact) {
       text.append(el(doc, "p", "dns", label(strings, d.dns === "lying" ? "dnsLying" : "dnsFailing", "DNS is unavailable: the sender could not be verified.")));
     }
@@ -492,15 +508,6 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
           actions.append(act("delete", "delete", "Delete"));
         }
       }
-      if (onAction && mode === "banner" && d.protect) {
-        actions.append(
-          button(doc, "act enable-links", label(strings, "enableLinks", "Make links work"), () => {
-            onAction("enableLinks");
-            guard.setAttribute("hidden", "");
-            syncOpen();
-          }),
-        );
-      }
       if (onAction && (verdict === "caution" || verdict === "unknown") && payload.origin !== "addon") {
         actions.append(act("trust", "trustSender", "Trust this sender"));
       }
@@ -535,6 +542,16 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
           syncOpen();
         });
         row.append(cancel);
+        // "Make links work": the explicit way back, for this message only.
+        if (onAction) {
+          row.append(
+            button(doc, "act enable-links", label(strings, "enableLinks", "Make links work"), () => {
+              onAction("enableLinks");
+              guard.setAttribute("hidden", "");
+              syncOpen();
+            }),
+          );
+        }
         if (isHttpUrl(url) && typeof o.onOpenUrl === "function") {
           row.append(
             button(doc, "act", label(strings, "guardOpen", "Open anyway"), () => {
