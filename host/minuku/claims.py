@@ -125,6 +125,11 @@ class ClaimDetector:
                     names.append(_Name(b.id, norm, loose_ascii(norm), n.ambiguous))
         # Longest first, so "amazon.co.jp" is reported rather than "amazon".
         self._names = tuple(sorted(names, key=lambda n: -len(n.norm)))
+        # name positions by their first two characters ("" for a shorter name), per variant
+        self._starts: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        for i, nm in enumerate(self._names):
+            for table, key in zip(self._starts, (nm.norm, nm.loose), strict=True):
+                table.setdefault(key[:2] if len(key) >= 2 else "", []).append(i)
         self._service = frozenset(w.replace(" ", "") for w in map(_norm, cat.service_words) if w)
         self._service_loose = frozenset(loose_ascii(w) for w in self._service)
         self._account = tuple(sorted({_norm(w) for w in cat.account_words if _norm(w)}, key=len))
@@ -221,7 +226,12 @@ class ClaimDetector:
         found: list[str] = []
         variants: Iterable[tuple[str, bool]] = ((text, False), (loose_ascii(text), True))
         for candidate, is_loose in variants:
-            for name in self._names:
+            # Only names whose first two characters occur in the text can be in it (speed).
+            index = self._starts[is_loose]
+            grams = {candidate[i : i + 2] for i in range(len(candidate) - 1)} | {""}
+            for name in [
+                self._names[i] for i in sorted(j for g in grams & index.keys() for j in index[g])
+            ]:
                 # Every rule needs the name inside the text: skip the rest cheaply.
                 if (
                     name.brand_id in found
