@@ -94,6 +94,18 @@ async function renderLearning() {
   }
 }
 
+// Host status (issue 9.8): what `minuku doctor` would say first, asked through the add-on.
+async function renderHostStatus() {
+  const r = await browser.runtime.sendMessage({ type: "minuku:hostStatus" });
+  $("hostState").textContent = r?.ok ? msg("optHostOk", [r.hostVersion || "?"]) : msg("optHostBad", [r?.error || "?"]);
+  const fix = $("hostFix");
+  fix.textContent = r?.ok ? "" : msg("optHostFix");
+  fix.hidden = Boolean(r?.ok);
+}
+renderHostStatus().catch((e) => {
+  $("hostState").textContent = msg("optHostBad", [String(e?.message ?? e)]);
+});
+
 $("options").addEventListener("change", () => save().catch((e) => console.warn("minuku:", e)));
 load().catch((e) => console.warn("minuku:", e));
 renderLearning().catch((e) => console.warn("minuku:", e));

@@ -15,7 +15,11 @@ async function main() {
   }
   status.textContent = "";
   status.hidden = true;
-  renderReport(document, out, answer, { onOpenUrl: openUrl });
+  // The same one-click actions as the banner (report, junk, delete, trust), for this tab's mail.
+  const types = { report: "minuku:report", junk: "minuku:junk", delete: "minuku:delete", trust: "minuku:trustSender" };
+  const onAction = (name) =>
+    types[name] ? browser.runtime.sendMessage({ type: types[name], messageId: answer.messageId, tabId: answer.tabId }) : { ok: false };
+  renderReport(document, out, answer, { onOpenUrl: openUrl, onAction });
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 // The report for messages selected in the message list (context menu "Check with Minuku"):
 // one entry per message with its subject, sender and full report. Ids come in the URL hash.
-import { applyI18n, openUrl, renderReport } from "./lib/pages.js";
+import { applyI18n, openUrl, renderReport, renderSummaryTable } from "./lib/pages.js";
 
 applyI18n(document);
 const status = document.getElementById("status");
@@ -14,9 +14,21 @@ async function main() {
     .filter((x) => Number.isInteger(x));
   const answer = await browser.runtime.sendMessage({ type: "minuku:checkMessages", ids });
   status.textContent = browser.i18n.getMessage("reportCount", [String(answer.results.length)]);
-  for (const entry of answer.results) {
-    renderReport(document, out, entry, { onOpenUrl: openUrl, withHeader: true });
-  }
+  // A table first (issue 9.9); each mail's full report below, folded, opened from the table.
+  renderSummaryTable(document, out, answer.results, (k) => browser.i18n.getMessage(k));
+  answer.results.forEach((entry, i) => {
+    const fold = document.createElement("details");
+    fold.setAttribute("id", `entry-${i}`);
+    const summary = document.createElement("summary");
+    summary.textContent = entry.header?.subject || "—";
+    fold.append(summary);
+    renderReport(document, fold, entry, { onOpenUrl: openUrl, withHeader: true });
+    out.append(fold);
+  });
+  window.addEventListener("hashchange", () => {
+    const target = document.getElementById(location.hash.slice(1));
+    if (target && target.localName === "details") target.open = true;
+  });
 }
 
 main().catch((e) => {

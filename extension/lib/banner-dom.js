@@ -80,6 +80,12 @@
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
 }
 .banner:not(.open):not(.report) .summary { -webkit-line-clamp: 1; }
+/* The DNS line of a verdict banner: one line collapsed, so a refinement that adds it (the
+   full answer found DNS failing) does not grow the banner under the cursor (issue 9.1). */
+.v-danger:not(.open):not(.report) .dns, .v-warning:not(.open):not(.report) .dns,
+.v-caution:not(.open):not(.report) .dns {
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 1; overflow: hidden;
+}
 .compact .title, .mini .title { -webkit-line-clamp: 1 !important; }
 /* A very low message pane (800x600 and smaller): collapsed, one line with 詳細 and 閉じる; the
    rest (what to do now first, then report/junk/delete) is one click away in the details. */
@@ -87,7 +93,8 @@
   .banner:not(.open):not(.report) { max-height: none; padding-top: 2px; padding-bottom: 2px; }
   .banner:not(.open):not(.report) .summary, .banner:not(.open):not(.report) .brand,
   .banner:not(.open):not(.report) .act, .banner:not(.open):not(.report) .whatnow-button,
-  .banner:not(.open):not(.report) .done { display: none; }
+  .banner:not(.open):not(.report) .done, .banner:not(.open):not(.report) .dns { display: none; }
+  .banner:not(.open):not(.report) .head { flex-wrap: nowrap; }
   .banner:not(.open):not(.report) .title { -webkit-line-clamp: 1; }
   .banner:not(.open):not(.report) .actions { flex: none; margin: 0 0 0 auto; }
   .banner:not(.open):not(.report) .text { flex-basis: 6em; }

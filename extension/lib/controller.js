@@ -358,6 +358,16 @@ export function createController({ browser, client, quickClient = client, locale
       return ans;
     },
 
+    // Options page: is the host there, and which version (issue 9.8).
+    async "minuku:hostStatus"() {
+      try {
+        const hello = await client.ensureReady({ force: true });
+        return { ok: true, hostVersion: String(hello?.host_version ?? "") };
+      } catch (e) {
+        return { ok: false, error: String(e?.message ?? e).slice(0, 300), code: e?.code ?? "" };
+      }
+    },
+
     // Closed banners leave a one-line reminder (display.mini) and the toolbar badge.
     async "minuku:dismiss"(msg) {
       if (typeof msg.messageId === "number") dismissed.set(msg.messageId, true);
