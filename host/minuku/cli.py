@@ -121,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per message")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="check N messages at a time, each in its own process (default: every core this"
+        " process may use); the output is in input order, the same for any N",
+    )
     _add_dns_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -368,37 +376,36 @@ def _mbox_body(lines: list[bytes]) -> bytes:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from .check import check
+    import functools
 
-    resolver, opts = _options(args)
+    from .scan import default_jobs, scan
+
+    _, opts = _options(args)  # also refuses a DNS fixture it cannot read, before any work
+    factory = None
+    if args.dns_fixture:
+        from .dns import FixtureResolver
+
+        # Each check process reads the fixture itself: a partial pickles, a resolver need not.
+        factory = functools.partial(FixtureResolver.from_file, args.dns_fixture)
     show_progress = sys.stderr.isatty()
     worst = 0
     counts: dict[str, int] = {}
     n = 0
-    for path, index, data in iter_messages(args.paths):
+    records = scan(
+        iter_messages(args.paths),
+        options=opts,
+        jobs=args.jobs or default_jobs(),
+        resolver_factory=factory,
+    )
+    for record in records:
         n += 1
-        label = f"{path}#{index}" if index is not None else path
-        record: dict[str, Any] = {"path": label, "file": path, "index": index}
-        if isinstance(data, Exception):
-            record.update(verdict="unknown", error=str(data))
-        else:
-            try:
-                payload = check(data, resolver=resolver, options=opts)
-                record.update(
-                    verdict=payload.verdict,
-                    brand=payload.brand.id if payload.brand else None,
-                    title=payload.title,
-                    reasons=[r.code for r in payload.reasons],
-                )
-            except Exception as exc:  # one broken message never ends the scan
-                record.update(verdict="unknown", error=f"{type(exc).__name__}: {exc}")
         counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
         worst = max(worst, EXIT[record["verdict"]] if record["verdict"] != "unknown" else 0)
         if args.jsonl:
             print(json.dumps(record, ensure_ascii=False), flush=False)
         elif record["verdict"] != "ok":
             print(
-                f"{record['verdict']:8} {label}  {record.get('title') or record.get('error', '')}"
+                f"{record['verdict']:8} {record['path']}  {record.get('title') or record.get('error', '')}"
             )
         if show_progress:
             sys.stderr.write(f"\r{_bar(n, counts)}")
@@ -408,6 +415,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if not args.jsonl:
         print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no messages")
     return worst
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r}")
+    return value
 
 
 def _bar(n: int, counts: dict[str, int]) -> str:
