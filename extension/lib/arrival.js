@@ -249,6 +249,8 @@ export function createArrival({
       return { verdict: "unknown", kept: false, moved: false, error: String(e?.message ?? e) };
     }
     const online = wire.offline !== true && payload.dns_status === "ok";
+    // One line per background check, without anything from the mail (tests count them).
+    log.info?.(`minuku: background check: ${payload.verdict}${online ? "" : " (offline)"}`);
     if (fp) await store.put(fp, { verdict: payload.verdict, online, payload });
     sinceFlush += 1;
     if (sinceFlush >= CHUNK) {

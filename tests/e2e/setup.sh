@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install what the end-to-end test needs: Thunderbird (Debian's package), a CJK font so
-# Japanese banners render in screenshots, and marionette-driver in the project's venv.
+# Install what the end-to-end tests need: Thunderbird (Debian's package), Dovecot (the IMAP
+# server of the arrival test), a CJK font so Japanese banners render in screenshots, and
+# marionette-driver in the project's venv.
 # Non-interactive and idempotent: does nothing that is already there. Exit 0 when ready,
 # 1 when Thunderbird cannot be installed (the test then skips with a reason).
 set -eu
@@ -11,6 +12,9 @@ python=${MINUKU_PYTHON:-$root/.venv/bin/python}
 
 need_apt=""
 command -v thunderbird >/dev/null 2>&1 || need_apt="$need_apt thunderbird"
+# Dovecot: the real IMAP server of the arrival test (test_arrival_imap.py starts its own, on a
+# loopback port with a throw-away config; the distribution's service is not used).
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need_apt="$need_apt dovecot-imapd"
 if ! fc-list 2>/dev/null | grep -qi -e "Noto Sans CJK" -e "IPAGothic" -e "IPAexGothic"; then
   need_apt="$need_apt fonts-noto-cjk"
 fi

@@ -1,0 +1,370 @@
+"""End to end, issue 12: new mail is checked when it arrives, in a real Thunderbird 153 with a
+real IMAP server, before anyone opens it.
+
+Dovecot (Debian's package) runs on a loopback port with one throw-away account
+(``imapharness``); Thunderbird is configured for that account through prefs; the add-on and
+the host are installed by the real installer; the host asks a DNS server the test runs
+(``tests/localdns.py``, serving ``examples/dns-fixture.json``) and records every query.
+The test delivers mail with IMAP APPEND while Thunderbird runs, and checks:
+
+- the seed-like Amazon phish gets the red "danger" tag in the thread pane without being
+  opened (it stays unread, no row selected); the genuine Amazon notice and a mailing-list post
+  get no tag. The tag is an IMAP keyword: the server has it too.
+- opening a mail checked on arrival sends no DNS query for the sender's own names (the phish's
+  look-alike domain, the list poster's per-recipient subdomain), though the arrival checks did
+  ask about them;
+- with the move-to-Junk option on, only the phish moves to the account's Junk folder (seen on
+  the server); nothing is deleted.
+
+Screenshots of the thread pane: test-output/e2e/arrival-*.png.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imapharness import (
+    JS_ADD_LOGIN,
+    JS_FOLDERS,
+    JS_OPEN_FOLDER,
+    JS_OPEN_IMAP_INBOX,
+    JS_SELECT_IMAP,
+    JS_THREAD_PANE,
+    PASSWORD,
+    USER,
+    Dovecot,
+    find_dovecot,
+    imap_prefs,
+)
+from tbharness import Thunderbird, find_thunderbird, free_port, make_profile, start_thunderbird
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+OUT = ROOT / "test-output" / "e2e"
+sys.path.insert(0, str(ROOT / "tests"))
+
+PHISH_SUBJECT = "契約不履行"
+GENUINE_SUBJECT = "ご注文の商品を発送しました"
+LIST_SUBJECT = "release 2.4 schedule"
+DANGER_TAG = "minuku_danger"
+WARNING_TAG = "minuku_warning"
+# Names the senders control: asking about them when the mail is opened would tell them so.
+SENDER_NAMES = ("amazon-co-jp-security.com", "kumo-project.org")
+
+# A real-looking list post (Mailman footer, List-Id), from a per-recipient subdomain: the kind
+# of name whose DNS query at opening time would be a read receipt.
+LIST_POST = """\
+Return-Path: <users-bounces+hanako=example-isp.ne.jp@lists.kumo-project.org>
+Received: from mail.kumo-project.org (mail.kumo-project.org [198.51.100.25])
+\tby mx1.example-isp.ne.jp (Postfix) with ESMTPS id 4ZB7nX2kQpz7
+\tfor <hanako@example-isp.ne.jp>; Fri, 27 Nov 2026 11:02:11 +0900 (JST)
+From: Taro Yamada <taro@u8412.kumo-project.org>
+To: users@lists.kumo-project.org
+Subject: [kumo-users] Re: release 2.4 schedule
+Date: Fri, 27 Nov 2026 11:02:05 +0900
+Message-ID: <CAKumo-2f9a1c@u8412.kumo-project.org>
+List-Id: Kumo users <users.lists.kumo-project.org>
+List-Unsubscribe: <mailto:users-leave@lists.kumo-project.org>
+List-Post: <mailto:users@lists.kumo-project.org>
+Precedence: list
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Hi all,
+
+The 2.4 branch is cut on Monday; please get your patches in before then.
+Notes are in the wiki as usual.
+
+Taro
+_______________________________________________
+kumo-users mailing list
+users@lists.kumo-project.org
+"""
+
+
+def _skip_reason() -> str | None:
+    if sys.platform != "linux":
+        return "the end-to-end test drives Debian's thunderbird package (Linux only)"
+    if find_thunderbird() is None:
+        return "thunderbird is not installed (run tests/e2e/setup.sh as root to install it)"
+    if find_dovecot() is None:
+        return (
+            "dovecot is not installed: the arrival test needs a real IMAP server "
+            "(apt-get install dovecot-imapd, or run tests/e2e/setup.sh as root)"
+        )
+    if importlib.util.find_spec("marionette_driver") is None:
+        return "marionette-driver is not installed (pip install -e '.[test]')"
+    if importlib.util.find_spec("dns") is None:
+        return "dnspython is not installed (the test's DNS server needs it)"
+    return None
+
+
+def _with_message_id(raw: bytes, new_id: str, subject_suffix: str = "") -> bytes:
+    """The same mail under another Message-ID (a second, distinct delivery)."""
+    out = re.sub(rb"(?mi)^Message-ID:[^\n]*\n", f"Message-ID: <{new_id}>\n".encode(), raw, count=1)
+    if subject_suffix:
+        out = re.sub(
+            rb"(?mi)^(Subject:[^\n]*)\n",
+            lambda m: m.group(1) + subject_suffix.encode() + b"\n",
+            out,
+            count=1,
+        )
+    return out
+
+
+def _message_id(raw: bytes) -> str:
+    m = re.search(rb"(?mi)^Message-ID:\s*<([^>]+)>", raw)
+    assert m, "test mail without Message-ID"
+    return m.group(1).decode()
+
+
+@dataclass
+class Env:
+    tb: Thunderbird
+    imap: Dovecot
+    dns: Any  # localdns.LocalDns
+    phish: bytes
+    genuine: bytes
+    listpost: bytes
+
+    def background_checks(self) -> list[str]:
+        return re.findall(r"minuku: background check: (\w+)", self.tb.log())
+
+    def wait_checks(self, n: int, timeout: float = 90) -> list[str]:
+        """Wait until ``n`` background checks are logged; opens INBOX afresh meanwhile (as
+        "Get Messages" would) in case IDLE has not told Thunderbird yet."""
+        deadline = time.monotonic() + timeout
+        last_poke = 0.0
+        while time.monotonic() < deadline:
+            done = self.background_checks()
+            if len(done) >= n:
+                return done
+            if time.monotonic() - last_poke > 5:
+                self.tb.run(JS_OPEN_FOLDER, ["INBOX"])
+                last_poke = time.monotonic()
+            time.sleep(0.3)
+        raise AssertionError(
+            f"{len(self.background_checks())} of {n} background checks after {timeout:.0f}s\n"
+            + self.tb.log()[-3000:]
+        )
+
+    def pane(self, folder: str = "INBOX") -> dict[str, Any]:
+        result: dict[str, Any] = self.tb.run(JS_THREAD_PANE, [folder])
+        return result
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from localdns import LocalDns
+
+    binary = find_thunderbird()
+    assert binary is not None
+    root = tmp_path_factory.mktemp("arrival")
+    home, profile = root / "home", root / "profile"
+    home.mkdir()
+    zone = json.loads((EXAMPLES / "dns-fixture.json").read_text("utf-8"))
+    imap = Dovecot(root / "imap")
+    dns = LocalDns(zone)
+    tb: Thunderbird | None = None
+    try:
+        imap.start()
+        dns.start()
+        port = free_port()
+        make_profile(profile, [], port)
+        with (profile / "user.js").open("a", encoding="utf-8") as f:
+            f.write(imap_prefs(imap.port))
+        env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "minuku",
+                "install",
+                "--profile",
+                str(profile),
+                "--source",
+                str(ROOT),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"minuku install failed:\n{done.stdout}\n{done.stderr}"
+        OUT.mkdir(parents=True, exist_ok=True)
+        tb = start_thunderbird(binary, profile, home, port, OUT / "thunderbird-arrival.log")
+        _wait(lambda: (s := tb.addon_state()) and s.get("running"), 60, "the add-on running")
+        tb.set_storage(
+            {
+                "offline": False,
+                "nameservers": [dns.address],
+                "language": "ja",
+                "autoCheck": True,
+                "showOk": False,
+                "arrivalCheck": True,
+                "arrivalPaused": False,
+                "moveDangerToJunk": False,
+                "neverSenderLookupsOnOpen": False,
+            }
+        )
+        # The password goes to Thunderbird's login manager before the first connection.
+        assert tb.run_async(JS_ADD_LOGIN, ["127.0.0.1", USER, PASSWORD]) is True
+        _wait(lambda: (r := tb.run(JS_OPEN_IMAP_INBOX)) and r["rows"] >= 0, 60, "the IMAP INBOX")
+        _wait(
+            lambda: any(f["junk"] for f in tb.run(JS_FOLDERS) or []),
+            60,
+            "Thunderbird to list the IMAP folders (Junk)",
+        )
+        time.sleep(2.0)  # IDLE established on INBOX
+        yield Env(
+            tb=tb,
+            imap=imap,
+            dns=dns,
+            phish=(EXAMPLES / "amazon-keiyaku-furikou-phish.eml").read_bytes(),
+            genuine=(EXAMPLES / "amazon-genuine-notice.eml").read_bytes(),
+            listpost=LIST_POST.encode(),
+        )
+    finally:
+        if tb is not None:
+            tb.stop()
+        dns.stop()
+        imap.stop()
+        (OUT / "dovecot-arrival.log").write_text(imap.log(), "utf-8")
+        imap.cleanup()
+
+
+def _wait(fn: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.3)
+    raise TimeoutError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def _by_subject(pane: dict[str, Any], subject: str) -> list[dict[str, Any]]:
+    return [m for m in pane["messages"] if subject in m["subject"]]
+
+
+def test_phish_is_tagged_on_arrival_without_being_opened(env: Env) -> None:
+    before = len(env.background_checks())
+    for raw in (env.phish, env.genuine, env.listpost):
+        env.imap.append(raw)
+    verdicts = env.wait_checks(before + 3)[before:]
+    assert sorted(verdicts) == sorted(["danger", "ok", "ok"]), verdicts
+
+    pane = _wait(
+        lambda: (p := env.pane()) and len(p["messages"]) >= 3 and p,
+        30,
+        "three messages in the list",
+    )
+    (phish,) = _by_subject(pane, PHISH_SUBJECT)
+    (genuine,) = _by_subject(pane, GENUINE_SUBJECT)
+    (listpost,) = _by_subject(pane, LIST_SUBJECT)
+    pane = _wait(
+        lambda: (
+            (p := env.pane()) and DANGER_TAG in _by_subject(p, PHISH_SUBJECT)[0]["keywords"] and p
+        ),
+        30,
+        "the danger tag on the phish",
+    )
+    (phish,) = _by_subject(pane, PHISH_SUBJECT)
+    assert phish["read"] is False, "the phish was never opened"
+    for other in (genuine, listpost):
+        assert DANGER_TAG not in other["keywords"] and WARNING_TAG not in other["keywords"], other
+
+    # What the thread pane paints: the phish's row carries the tag and its red colour.
+    rows = {r["subject"]: r for r in pane["rows"]}
+    prow = next(r for s, r in rows.items() if PHISH_SUBJECT in s)
+    # Thunderbird marks a tagged row "tagged" plus "T<key>" (with "_" escaped as "_5f").
+    assert "tagged" in prow["properties"].split(), prow
+    assert "Tminuku_5fdanger" in prow["properties"].split(), prow
+    assert prow["tagColor"].upper() == "#D32F2F", prow
+    assert not any(r["selected"] for r in rows.values()), "no message was selected (opened)"
+    for s, r in rows.items():
+        if PHISH_SUBJECT not in s:
+            assert "tagged" not in (r["properties"] or "").split(), r
+    env.tb.screenshot(OUT / "arrival-thread-pane.png")
+
+    # The tag is an IMAP keyword: the server has it, and only on the phish.
+    flags = env.imap.messages("INBOX")
+    assert DANGER_TAG in flags[_message_id(env.phish)], flags
+    assert DANGER_TAG not in flags[_message_id(env.genuine)], flags
+    assert DANGER_TAG not in flags[_message_id(env.listpost)], flags
+    assert "\\Seen" not in flags[_message_id(env.phish)], "the phish stays unread"
+
+
+def test_opening_mail_checked_on_arrival_asks_nothing_about_the_sender(env: Env) -> None:
+    asked_on_arrival = [q[0] for q in env.dns.queries]
+    for name in SENDER_NAMES:
+        assert any(q.rstrip(".").endswith(name) for q in asked_on_arrival), (
+            f"the arrival check asked about {name} (the test means something)",
+            asked_on_arrival,
+        )
+    env.dns.queries.clear()
+    env.tb.run(JS_OPEN_FOLDER, ["INBOX"])
+    assert env.tb.run(JS_SELECT_IMAP, [PHISH_SUBJECT])
+    banner = env.tb.wait_banner(PHISH_SUBJECT)
+    assert banner["verdict"] == "danger", banner
+    time.sleep(1.5)  # the full (second) part of the opening check
+    env.tb.screenshot(OUT / "arrival-phish-opened.png")
+    for subject in (LIST_SUBJECT, GENUINE_SUBJECT):
+        assert env.tb.run(JS_SELECT_IMAP, [subject])
+        time.sleep(3.0)  # quiet verdicts show no banner: give the check time to finish
+    asked_on_opening = [q[0].rstrip(".").lower() for q in env.dns.queries]
+    leaks = [q for q in asked_on_opening if any(q.endswith(n) for n in SENDER_NAMES)]
+    (OUT / "arrival-dns-on-opening.txt").write_text("\n".join(asked_on_opening) + "\n", "utf-8")
+    assert leaks == [], f"opening asked DNS about the sender's own names: {leaks}"
+
+
+def test_move_to_junk_moves_only_the_phish(env: Env) -> None:
+    env.tb.set_storage({"moveDangerToJunk": True})
+    time.sleep(2.5)  # the background re-reads its options at most every 2 s
+    phish2 = _with_message_id(env.phish, "20261128091240.9931@amazon-co-jp-security.com", " (2)")
+    list2 = _with_message_id(env.listpost, "CAKumo-77aa10@u8412.kumo-project.org", " (2)")
+    before = len(env.background_checks())
+    for raw in (phish2, env.genuine, list2):
+        env.imap.append(raw)
+    verdicts = env.wait_checks(before + 3)[before:]
+    assert sorted(verdicts) == sorted(["danger", "ok", "ok"]), verdicts
+
+    def moved() -> dict[str, list[str]] | None:
+        junk = env.imap.messages("Junk")
+        return junk if _message_id(phish2) in junk else None
+
+    junk = _wait(moved, 30, "the new phish in Junk on the server")
+    inbox = env.imap.messages("INBOX")
+    assert list(junk) == [_message_id(phish2)], f"only the phish moved: {junk}"
+    assert DANGER_TAG in junk[_message_id(phish2)], "the tag travels with it"
+    assert _message_id(list2) in inbox and _message_id(env.genuine) in inbox
+    # Mail that was already there when the option was turned on stays where it was.
+    assert _message_id(env.phish) in inbox
+    # Nothing deleted: all six delivered mails are still on the server, none flagged deleted.
+    assert env.imap.count("INBOX") + env.imap.count("Junk") == 6, (inbox, junk)
+    assert not any("\\Deleted" in f for f in [*inbox.values(), *junk.values()]), (inbox, junk)
+    env.tb.run(JS_OPEN_FOLDER, ["Junk"])
+    _wait(lambda: (p := env.pane("Junk")) and p["rows"] and p, 30, "the Junk folder in the list")
+    time.sleep(1.0)
+    env.tb.screenshot(OUT / "arrival-junk.png")
+    env.tb.run(JS_OPEN_FOLDER, ["INBOX"])
+    time.sleep(1.0)
+    env.tb.screenshot(OUT / "arrival-inbox-after-move.png")
