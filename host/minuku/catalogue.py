@@ -50,6 +50,9 @@ class BrandLabel:
     label: str
     typo: TypoMode = "none"
     ambiguous: bool = False
+    # Fewer edits than the length allows, for a label that begins with a common word
+    # (microsoft: two edits reach microhost, microstock).
+    max_edits: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class Brand:
     shared_domains: tuple[str, ...] = ()
     claim_keywords_weak: tuple[str, ...] = ()
     dkim_evidence: str = ""  # where and when the "always signs" of dkim_domains was seen
+    # Where the knowledge that each domain is the brand's comes from (every domain has one).
+    domain_sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # Hosts the brand owns on someone else's domain (its own tenant microsoft.sharepoint.com).
+    owned_hosts: tuple[str, ...] = ()
+    # Name-server host suffixes that only the brand's own zones use (Amazon's amzndns.*): an
+    # unknown brand-like domain served by them is the brand's (lookalike.corroborate).
+    ns_suffixes: tuple[str, ...] = ()
 
     def display_name(self, locale: str) -> str:
         return self.name_ja if locale.startswith("ja") else self.name_en
@@ -94,6 +104,12 @@ class LookalikeData:
     known_domains: frozenset[str]
     keyboard_rows: tuple[str, ...] = ()
     similar_letters: tuple[str, ...] = ()
+    # label → words that contain it (or come within its typo budget) without being it:
+    # amazon → amazonas, amazing; found inside a longer label, such a word is not the brand.
+    stop_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # Labels that are a word with a prefix (ymobile, icloud): inside a longer label only at
+    # the start of a part ("easymobile", "apicloud" are not the brand).
+    edge_labels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class Catalogue:
     _owners: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _shared_exact: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
     _shared_subtree: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
+    _hosts: dict[str, tuple[str, bool]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         owners: dict[str, str] = {}
@@ -125,6 +142,11 @@ class Catalogue:
         object.__setattr__(self, "_owners", owners)
         object.__setattr__(self, "_shared_exact", frozenset(exact))
         object.__setattr__(self, "_shared_subtree", tuple(subtree))
+        hosts: dict[str, tuple[str, bool]] = {}
+        for b in self.brands:
+            for h in b.owned_hosts:
+                hosts.setdefault(h.lstrip("="), (b.id, h.startswith("=")))
+        object.__setattr__(self, "_hosts", hosts)
 
     def brand(self, brand_id: str) -> Brand:
         """The brand with that id; KeyError when there is none."""
@@ -139,10 +161,26 @@ class Catalogue:
         if not host:
             return None
         reg = registrable(host)
-        if reg is None:
-            return None
-        brand_id = self._owners.get(reg)
+        brand_id = self._owners.get(reg) if reg is not None else None
+        if brand_id is None:
+            brand_id = self.owned_host(host)
         return self.brand(brand_id) if brand_id is not None else None
+
+    def owned_host(self, host: str) -> str | None:
+        """The brand owning ``host`` by an ``owned_hosts`` entry: a host on someone else's
+        domain (microsoft.sharepoint.com) or under a domain that is itself a public suffix
+        (``=au.com`` exactly, ``www.au.com`` and below; not anyone's ``x.au.com``)."""
+        if not self._hosts:
+            return None
+        hit = self._hosts.get(host)
+        if hit is not None:
+            return hit[0]
+        parts = host.split(".")
+        for i in range(1, len(parts) - 1):
+            hit = self._hosts.get(".".join(parts[i:]))
+            if hit is not None and not hit[1]:
+                return hit[0]
+        return None
 
     def is_shared(self, domain: str) -> bool:
         """True for a genuine brand domain that anyone can send from or host content on."""
@@ -232,7 +270,10 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         label = str(item["label"]).lower()
         # Short labels explode under edit distance (au, ana, jal): exact tokens only.
         typo: TypoMode = "none" if len(label) <= 3 else mode  # type: ignore[assignment]
-        labels.append(BrandLabel(label, typo, bool(item.get("ambiguous", False))))
+        max_edits = item.get("max_edits")
+        if max_edits is not None and not isinstance(max_edits, int):
+            raise TypeError(f"brands.json: {bid}: max_edits must be an integer")
+        labels.append(BrandLabel(label, typo, bool(item.get("ambiguous", False)), max_edits))
     dkim_domains = tuple(
         normalize_host(d) for d in _strs(raw.get("dkim_domains"), f"{bid}.dkim_domains")
     )
@@ -243,6 +284,23 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
     # without a note of where its signatures were seen.
     if dkim_domains and not evidence.strip():
         raise ValueError(f"brands.json: {bid}: dkim_domains needs dkim_evidence")
+    domains: list[str] = []
+    sources: dict[str, str] = {}
+    main_source = str(raw.get("domains_source", "")).strip()
+    for d in _strs(raw.get("domains"), f"{bid}.domains"):
+        domains.append(normalize_host(d))
+        sources[domains[-1]] = main_source
+    for group in raw.get("more_domains", []):
+        src = str(group.get("source", "")).strip()
+        for d in _strs(group.get("domains"), f"{bid}.more_domains"):
+            if normalize_host(d) not in sources:
+                domains.append(normalize_host(d))
+            sources[normalize_host(d)] = src
+    # An ownership entry turns every look-alike check of that domain off: none without a note
+    # of where the knowledge comes from.
+    unsourced = [d for d, src in sources.items() if not src]
+    if unsourced:
+        raise ValueError(f"brands.json: {bid}: domains without a source: {unsourced[:5]}")
     urls = raw.get("official_urls", {})
     if not isinstance(urls, dict) or not all(
         isinstance(v, str) and v.startswith("https://") for v in urls.values()
@@ -252,7 +310,15 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         id=bid,
         name_en=str(raw["name_en"]),
         name_ja=str(raw["name_ja"]),
-        domains=tuple(normalize_host(d) for d in _strs(raw.get("domains"), f"{bid}.domains")),
+        domains=tuple(domains),
+        domain_sources=sources,
+        owned_hosts=tuple(
+            ("=" if h.startswith("=") else "") + normalize_host(h.lstrip("="))
+            for h in _strs(raw.get("owned_hosts"), f"{bid}.owned_hosts")
+        ),
+        ns_suffixes=tuple(
+            normalize_host(h) for h in _strs(raw.get("ns_suffixes"), f"{bid}.ns_suffixes")
+        ),
         dkim_domains=dkim_domains,
         dkim_evidence=evidence.strip(),
         names=names,
@@ -261,6 +327,17 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         shared_domains=_strs(raw.get("shared_domains"), f"{bid}.shared_domains"),
         claim_keywords_weak=_strs(raw.get("claim_keywords_weak"), f"{bid}.claim_keywords_weak"),
     )
+
+
+def _stop_words(raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise TypeError("brands.json: lookalike.stop_words must map labels to word lists")
+    out: dict[str, tuple[str, ...]] = {}
+    for label, words in raw.items():
+        if label.startswith("_"):
+            continue
+        out[str(label).lower()] = tuple(w.lower() for w in _strs(words, f"stop_words.{label}"))
+    return out
 
 
 def parse(data: Mapping[str, Any]) -> Catalogue:
@@ -283,6 +360,8 @@ def parse(data: Mapping[str, Any]) -> Catalogue:
             ),
             keyboard_rows=_strs(lk.get("keyboard_rows"), "lookalike.keyboard_rows"),
             similar_letters=_strs(lk.get("similar_letters"), "lookalike.similar_letters"),
+            stop_words=_stop_words(lk.get("stop_words", {})),
+            edge_labels=frozenset(_strs(lk.get("edge_labels"), "lookalike.edge_labels")),
         ),
         service_words=_strs(claims.get("service_words"), "claims.service_words"),
         account_words=_strs(claims.get("account_words"), "claims.account_words"),

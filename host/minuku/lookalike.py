@@ -43,10 +43,12 @@ is compared only with labels it can be near) once per catalogue, and caches answ
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Literal
 
 from . import catalogue as _catalogue
@@ -64,6 +66,7 @@ __all__ = [
     "brand_of",
     "check_domain",
     "default_engine",
+    "hosting_service",
     "registrable",
 ]
 
@@ -79,10 +82,76 @@ class LookalikeMatch:
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
+_SEP_RE = re.compile(r"[-_]+")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
 _MIN_TYPO_TOKEN = 4
+_MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
+
+
+@dataclass(frozen=True)
+class HostingService:
+    pattern: str  # "s3.*.amazonaws.com"
+    service: str  # "Amazon S3"
+    kind: str  # "file" | "page"
+    source: str
+
+
+class HostingIndex:
+    """File and page hosting services (``data/hosting.json``), matched on a host's last labels.
+
+    Indexed on the pattern's last two labels, so a host costs one dict lookup and, for the few
+    patterns of that parent, one ``fnmatch`` each."""
+
+    def __init__(self, services: Iterable[HostingService]) -> None:
+        self._by_tail: dict[str, list[tuple[int, re.Pattern[str], HostingService]]] = {}
+        for svc in services:
+            labels = svc.pattern.split(".")
+            tail = ".".join(labels[-2:])
+            rx = re.compile("[^.]*".join(re.escape(part) for part in svc.pattern.split("*")))
+            self._by_tail.setdefault(tail, []).append((len(labels), rx, svc))
+
+    def find(self, host: str) -> HostingService | None:
+        """The service ``host`` is a customer page of (at least one label left of the pattern)."""
+        labels = host.split(".")
+        entries = self._by_tail.get(".".join(labels[-2:]))
+        if not entries:
+            return None
+        for n, rx, svc in entries:
+            if len(labels) > n and rx.fullmatch(".".join(labels[-n:])):
+                return svc
+        return None
+
+
+@cache
+def hosting_index() -> HostingIndex:
+    raw = json.loads(
+        resources.files("minuku").joinpath("data", "hosting.json").read_text(encoding="utf-8")
+    )
+    return HostingIndex(
+        HostingService(
+            str(s["pattern"]).lower(), str(s["service"]), str(s["kind"]), str(s["source"])
+        )
+        for s in raw["services"]
+    )
+
+
+def hosting_service(host: str) -> HostingService | None:
+    """The file/page hosting service whose customer ``host`` is (``x.s3.amazonaws.com``)."""
+    return hosting_index().find(normalize_host(host)) if isinstance(host, str) else None
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A brand label searched for inside longer labels (``smbcgp``, ``amazonncoonnzjp``)."""
+
+    brand_id: str
+    label: str
+    folded: str  # loose_ascii form
+    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9 (typo "full" only)
+    ambiguous: bool
+    edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
 
 
 @dataclass(frozen=True)
@@ -92,6 +161,16 @@ class _Hit:
     kind: Literal["exact", "token", "affix", "visual", "typo"]
     token: str
     detail: str
+
+
+def _reg_suffix(host: str) -> tuple[str | None, str | None]:
+    """(registrable domain, public suffix) of a normalised host with ONE walk of the PSL; the
+    registrable domain is None when the host is itself a public suffix (or no name)."""
+    suffix = public_suffix(host)
+    if suffix is None or len(host) <= len(suffix) + 1 or not host.endswith("." + suffix):
+        return None, suffix
+    head = host[: -len(suffix) - 1]
+    return head.rpartition(".")[2] + "." + suffix, suffix
 
 
 def _osa(a: str, b: str, limit: int) -> int:
@@ -151,7 +230,6 @@ class LookalikeEngine:
         self._loose: dict[str, list[tuple[str, BrandLabel]]] = {}
         self._glue: list[tuple[str, BrandLabel]] = []  # non-ambiguous labels worth a substring scan
         self._brand_labels: dict[str, frozenset[str]] = {}
-        self._delete_index: dict[str, set[tuple[str, str]]] = {}
         self._full: dict[tuple[str, str], tuple[str, int]] = {}
         for b in cat.brands:
             self._brand_labels[b.id] = frozenset(lb.label for lb in b.labels)
@@ -163,10 +241,8 @@ class LookalikeEngine:
                     self._glue.append((b.id, lb))
                 if lb.typo == "full":
                     folded = loose_ascii(lb.label)
-                    limit = 2 if len(lb.label) >= 9 else 1
+                    limit = min(2 if len(lb.label) >= 9 else 1, lb.max_edits or 2)
                     self._full[(b.id, lb.label)] = (folded, limit)
-                    for variant in _deletes(folded, limit):
-                        self._delete_index.setdefault(variant, set()).add((b.id, lb.label))
         self._glue_loose = [
             (bid, lb, loose_ascii(lb.label)) for bid, lb in self._glue if lb.typo != "none"
         ]
@@ -188,7 +264,76 @@ class LookalikeEngine:
         self._genuine: dict[str, str] = {}
         for bid, dom in _catalogue.all_domains(cat):
             self._genuine.setdefault(dom, bid)
+        self._hosting = hosting_index()
+        self._owner_regs = frozenset(_registrable(d) or d for _, d in _catalogue.all_domains(cat))
+        self._build_probes(cat)
+        self._glue_by: dict[str, list[tuple[str, BrandLabel]]] = {}
+        for bid, lb in self._glue:
+            self._glue_by.setdefault(lb.label, []).append((bid, lb))
+        self._glue_loose_by: dict[str, list[tuple[str, BrandLabel, str]]] = {}
+        for g in self._glue_loose:
+            self._glue_loose_by.setdefault(g[1].label, []).append(g)
         self._check_host = capped_cache(cache_size, DNS_NAME_CHARS)(self._check_normalised)
+        self._candidates = capped_cache(cache_size, DNS_NAME_CHARS)(self._candidates_uncached)
+
+    def _build_probes(self, cat: Catalogue) -> None:
+        """Labels to look for inside longer labels, and the exact pieces that find them.
+
+        A string within ``k`` edits of a label shares one of its ``k + 1`` consecutive pieces
+        exactly (pigeonhole), so one regex per piece length finds the few labels worth an edit
+        distance; everything else costs nothing."""
+        probes: list[_Probe] = []
+        seen: set[tuple[str, str]] = set()
+        for b in cat.brands:
+            for lb in b.labels:
+                if len(lb.label) < _MIN_EMBEDDED or not lb.label.isalnum():
+                    continue
+                folded = loose_ascii(lb.label)
+                if (b.id, folded) in seen:
+                    continue
+                seen.add((b.id, folded))
+                n = len(folded)
+                k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else 2)
+                k = min(k, lb.max_edits if lb.max_edits is not None else k)
+                edge = lb.label in cat.lookalike.edge_labels
+                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge))
+        # Longer labels first: "rakutencard" is reported rather than "rakuten".
+        probes.sort(key=lambda p: (-len(p.folded), p.brand_id))
+        self._probes = tuple(probes)
+        pieces: dict[str, set[int]] = {}
+        for i, p in enumerate(probes):
+            for form in {p.label, p.folded}:
+                n = len(form)
+                cuts = [round(j * n / (p.k + 1)) for j in range(p.k + 2)]
+                forms = [form]
+                # A swap of the two letters at a cut (amzaon) breaks both pieces: index the
+                # swapped form's pieces too.
+                for c in cuts[1:-1]:
+                    forms.append(form[: c - 1] + form[c] + form[c - 1] + form[c + 1 :])
+                for f in forms:
+                    parts = [f[a:z] for a, z in zip(cuts, cuts[1:], strict=False)]
+                    if min(map(len, parts)) < 3:
+                        # The index is keyed on three letters: a 5-letter label gets its first
+                        # and last three (an edit on the shared middle letter is then missed).
+                        parts = [f[:3], f[-3:]]
+                    for piece in parts:
+                        pieces.setdefault(piece, set()).add(i)
+        self._pieces = {piece: tuple(sorted(ix)) for piece, ix in pieces.items()}
+        # Pieces by their first three letters: one dict lookup per position of a label.
+        self._by_head: dict[str, tuple[str, ...]] = {}
+        for piece in sorted(pieces):
+            self._by_head[piece[:3]] = (*self._by_head.get(piece[:3], ()), piece)
+        stops = cat.lookalike.stop_words
+        self._stops: dict[str, tuple[str, ...]] = {
+            p.folded: tuple(
+                dict.fromkeys(
+                    form
+                    for w in (*stops.get(p.label, ()), *cat.lookalike.typo_exempt)
+                    for form in (w, loose_ascii(w))
+                )
+            )
+            for p in probes
+        }
 
     # --- public ---------------------------------------------------------------------------
 
@@ -218,22 +363,27 @@ class LookalikeEngine:
     def _check_normalised(self, host: str) -> LookalikeMatch | None:
         if _IPV4_RE.match(host):
             return None
-        if self._cat.owner_of(host) is not None or self._cat.is_known_unrelated(host):
+        if self._cat.owned_host(host) is not None:
             return None
-        reg = _registrable(host) or host
+        hosting = self._hosting.find(host)
+        reg_or_none, suffix = _reg_suffix(host)
+        reg = reg_or_none or host
+        # A customer's page on a brand's hosting (bucket.s3.amazonaws.com) is not the brand's.
+        if hosting is None and reg_or_none is not None and reg in self._owner_regs:
+            return None
+        if reg in self._cat.lookalike.known_domains:
+            return None
         if not host.isascii():
             skel = skeleton(host)
             if skel != host:
                 found = self._homoglyph(host, skel, reg)
                 if found is not None:
                     return found
-        hit = self._analyse(host, relaxed=False)
+        hit = self._analyse(host, relaxed=False, hosting=hosting, split=(reg_or_none, suffix))
         if hit is None:
             return None
         technique, brand_id, detail = hit
         return LookalikeMatch(host, brand_id, technique, detail, reg)
-
-    # --- techniques -----------------------------------------------------------------------
 
     def _homoglyph(self, host: str, skel: str, reg: str) -> LookalikeMatch | None:
         technique: Technique = (
@@ -243,7 +393,7 @@ class LookalikeEngine:
         if owner is not None:
             detail = f"{host} reads as {_registrable(skel) or skel}"
             return LookalikeMatch(host, owner.id, technique, detail, reg)
-        hit = self._analyse(skel, relaxed=True)
+        hit = self._analyse(skel, relaxed=True, hosting=self._hosting.find(skel))
         if hit is None:
             return None
         inner, brand_id, detail = hit
@@ -251,12 +401,18 @@ class LookalikeEngine:
             host, brand_id, technique, f"reads as {skel} ({inner}: {detail})", reg
         )
 
-    def _analyse(self, host: str, *, relaxed: bool) -> tuple[Technique, str, str] | None:
+    def _analyse(
+        self,
+        host: str,
+        *,
+        relaxed: bool,
+        hosting: HostingService | None = None,
+        split: tuple[str | None, str | None] | None = None,
+    ) -> tuple[Technique, str, str] | None:
         glued = self._genuine_prefix(host)
         if glued is not None:
             return glued
-        reg = _registrable(host)
-        suffix = public_suffix(host)
+        reg, suffix = split if split is not None else _reg_suffix(host)
         if reg is None or suffix is None or len(reg) <= len(suffix):
             return None
         name = reg[: -len(suffix) - 1]
@@ -269,17 +425,172 @@ class LookalikeEngine:
                         return "tld_swap", bid, f"{jname} under .{suffix}"
                     return "combosquat", bid, f"brand name {jname!r} in {name!r}"
         hit = self._match(name, context, allow_typo=True, relaxed=relaxed, whole=True)
+        if hit is not None and hosting is not None:
+            return "subdomain", hit.brand_id, f"{hit.detail} on {hosting.service}"
         if hit is not None:
             if hit.kind == "exact":
                 return "tld_swap", hit.brand_id, f"{hit.label} under .{suffix}"
             if hit.kind in ("visual", "typo"):
                 return "typo", hit.brand_id, hit.detail
             return "combosquat", hit.brand_id, hit.detail
+        where = f"on {hosting.service} ({hosting.pattern})" if hosting else f"in subdomain of {reg}"
         if sub:
             hit = self._match(sub, context, allow_typo=False, relaxed=relaxed, whole=False)
             if hit is not None:
-                return "subdomain", hit.brand_id, f"{hit.detail} in subdomain of {reg}"
+                return "subdomain", hit.brand_id, f"{hit.detail} {where}"
+        # The brand inside a longer label, glued to anything (smbcgp, amazonncoonnzjp), typo'd
+        # within its length's budget (amazom, ameazon, soffbank), in EVERY label: phishing kits
+        # put it in a throw-away subdomain (www.amazom.<random>.com, amazonc.jp.<random>.cn).
+        if name.isascii():
+            found = self._embedded(name, context, relaxed, in_name=True)
+            if found is not None:
+                if hosting is not None:
+                    return "subdomain", found[0], f"{found[1]} {where}"
+                return ("combosquat" if found[2] == 0 else "typo"), found[0], found[1]
+        for label in sub.split(".") if sub else ():
+            if label.isascii():
+                found = self._embedded(label, context, relaxed)
+                if found is not None:
+                    return "subdomain", found[0], f"{found[1]} {where}"
         return None
+
+    def _embedded(
+        self, label: str, context: list[str], relaxed: bool, *, in_name: bool = False
+    ) -> tuple[str, str, int] | None:
+        """A brand label inside ``label`` (``-``/``_`` removed), exactly or within its edit
+        budget: (brand id, detail, edits). Visual folds (rn→m, 0→o, 1→l) count only for a span
+        made of whole hyphen-parts (``rner-cari``), never inside a word (``1001cloud`` is no
+        ``icloud``). A typo'd span must begin with the label's first letter and end with its
+        last letter or at a part boundary; in the registrable name it must also begin a part
+        (``amazom-login``, ``amaezononline``; not ``gamezone``). Labels that are themselves a
+        word with a prefix (``ymobile``, ``icloud``) count only at the start of a part. No stop
+        word of the label (``amazonas``, ``amazing``) may cover the span."""
+        raw_parts = [x for x in _SEP_RE.split(label) if x]
+        text = "".join(raw_parts)
+        if len(text) < _MIN_EMBEDDED:
+            return None
+        best = self._embedded_in(text, raw_parts, context, relaxed, in_name, whole=False)
+        loose_parts = [loose_ascii(x) for x in raw_parts]
+        if best is None and loose_parts != raw_parts:
+            best = self._embedded_in(
+                "".join(loose_parts), loose_parts, context, relaxed, in_name, whole=True
+            )
+        if best is None:
+            return None
+        dist, _, bid, lab, seen = best
+        if dist == 0:
+            detail = f"brand token {lab!r} inside {label!r}"
+        else:
+            detail = f"{seen!r} inside {label!r} is {dist} edit(s) from {lab!r}"
+        return bid, detail, dist
+
+    def _embedded_in(
+        self,
+        text: str,
+        parts: list[str],
+        context: list[str],
+        relaxed: bool,
+        in_name: bool,
+        *,
+        whole: bool,
+    ) -> tuple[int, int, str, str, str] | None:
+        edges = {0}
+        pos = 0
+        for x in parts:
+            pos += len(x)
+            edges.add(pos)
+        best: tuple[int, int, str, str, str] | None = None  # (edits, order, bid, label, span)
+        for i in self._candidates(text):
+            p = self._probes[i]
+            if p.ambiguous and not relaxed and not self._supported(p.brand_id, p.label, context):
+                continue
+            span = self._find_span(text, p, edges, whole=whole, in_name=in_name)
+            if span is None:
+                continue
+            dist, a, z = span
+            if best is None or (dist, i) < best[:2]:
+                best = (dist, i, p.brand_id, p.label, text[a:z])
+            if dist == 0:
+                break
+        return best
+
+    def _glue_in(self, tok: str) -> list[tuple[str, BrandLabel]]:
+        """The glue labels (unambiguous, 4+ letters) that may occur in ``tok``."""
+        return [
+            g for i in self._candidates(tok) for g in self._glue_by.get(self._probes[i].label, ())
+        ]
+
+    def _glue_loose_in(self, folded: str) -> list[tuple[str, BrandLabel, str]]:
+        return [
+            g
+            for i in self._candidates(folded)
+            for g in self._glue_loose_by.get(self._probes[i].label, ())
+        ]
+
+    def _candidates_uncached(self, text: str) -> tuple[int, ...]:
+        """Probes one of whose pieces occurs in ``text`` (the only ones worth comparing)."""
+        found: set[int] = set()
+        heads = self._by_head
+        for i in range(len(text) - 2):
+            cands = heads.get(text[i : i + 3])
+            if cands:
+                for piece in cands:
+                    if text.startswith(piece, i):
+                        found.update(self._pieces[piece])
+        return tuple(sorted(found))
+
+    def _find_span(
+        self, text: str, p: _Probe, edges: set[int], *, whole: bool, in_name: bool
+    ) -> tuple[int, int, int] | None:
+        """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
+        target = p.folded if whole else p.label
+        m = len(target)
+        stops = self._stops.get(p.folded, ())
+
+        def allowed(a: int, z: int) -> bool:
+            at_edges = a in edges and z in edges
+            if whole and not at_edges:
+                return False
+            # Short labels (amex, smbc) and words with a prefix (ymobile) begin a part:
+            # "camex", "easymobile" are other words.
+            if (p.edge or m <= 4) and a not in edges:
+                return False
+            # A span across a hyphen is the brand only when it is made of whole parts
+            # (rner-cari, eki-net): "leumi-card" holds no "micard".
+            if not at_edges and any(a < e < z for e in edges):
+                return False
+            return not _covered(text, a, z, stops)
+
+        start = text.find(target)
+        while start != -1:
+            if allowed(start, start + m):
+                return 0, start, start + m
+            start = text.find(target, start + 1)
+        if p.k == 0:
+            return None
+        first, last = target[0], target[-1]
+        best: tuple[int, int, int] | None = None
+        n = len(text)
+        for a in range(n):
+            if text[a] != first or (in_name and a not in edges):
+                continue
+            for length in range(max(m - p.k, _MIN_EMBEDDED), m + p.k + 1):
+                z = a + length
+                if z > n:
+                    break
+                if text[z - 1] != last and z not in edges:
+                    continue
+                cand = text[a:z]
+                dist = _osa(cand, target, p.k)
+                if dist == 0 or dist > p.k:
+                    continue
+                if dist == 1 and m < 9 and not self._plausible_slip(cand, target):
+                    continue
+                if not allowed(a, z):
+                    continue
+                if best is None or dist < best[0]:
+                    best = (dist, a, z)
+        return best
 
     def _genuine_prefix(self, host: str) -> tuple[Technique, str, str] | None:
         # Longest genuine brand domain that the host starts with, followed by a separator.
@@ -333,7 +644,7 @@ class LookalikeEngine:
         for tok in fine:
             if len(tok) < 5 or not tok.isalpha():
                 continue
-            for bid, lb in self._glue:
+            for bid, lb in self._glue_in(tok):
                 if (
                     lb.label in tok
                     and tok != lb.label
@@ -351,7 +662,7 @@ class LookalikeEngine:
                     return _Hit(
                         bid, lb.label, "visual", tok, f"{tok!r} looks like {lb.label!r} ({note})"
                     )
-            for bid, lb, lf in self._glue_loose:
+            for bid, lb, lf in self._glue_loose_in(folded):
                 if lf in folded and folded != lf and self._glued(folded, lf, self._loose_affixes):
                     note = _visual_notes(tok, lb.label)
                     return _Hit(
@@ -365,8 +676,10 @@ class LookalikeEngine:
 
     def _typo(self, tok: str, folded: str, context: list[str], relaxed: bool) -> _Hit | None:
         candidates: set[tuple[str, str]] = set()
-        for variant in _deletes(folded, 2 if len(folded) >= 8 else 1):
-            candidates |= self._delete_index.get(variant, set())
+        for i in self._candidates(folded):
+            p = self._probes[i]
+            if (p.brand_id, p.label) in self._full:
+                candidates.add((p.brand_id, p.label))
         best: tuple[int, str, str] | None = None
         for bid, label in sorted(candidates):
             target, limit = self._full[(bid, label)]
@@ -424,6 +737,17 @@ def _segments_cached(text: str, affixes: frozenset[str]) -> bool:
 def _segments(text: str, affixes: frozenset[str]) -> bool:
     """True when ``text`` is empty or a concatenation of affix words (and digit runs)."""
     return _segments_cached(text, affixes)
+
+
+def _covered(text: str, a: int, z: int, stops: tuple[str, ...]) -> bool:
+    """True when one of ``stops`` occurs in ``text`` around the span ``[a, z)``."""
+    for word in stops:
+        pos = text.find(word, max(0, z - len(word)))
+        while pos != -1 and pos <= a:
+            if pos + len(word) >= z:
+                return True
+            pos = text.find(word, pos + 1)
+    return False
 
 
 def _near_pairs(rows: tuple[str, ...], similar: tuple[str, ...]) -> frozenset[tuple[str, str]]:
