@@ -80,12 +80,11 @@
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
 }
 .banner:not(.open):not(.report) .summary { -webkit-line-clamp: 1; }
-/* The DNS line of a verdict banner: one line collapsed, so a refinement that adds it (the
-   full answer found DNS failing) does not grow the banner under the cursor (issue 9.1). */
+/* The DNS line of a danger/warning/caution banner shows only in the details, so a refinement
+   that adds it (the full answer found DNS failing) does not grow the banner under the cursor
+   (issue 9.1); the finding itself is already there. */
 .v-danger:not(.open):not(.report) .dns, .v-warning:not(.open):not(.report) .dns,
-.v-caution:not(.open):not(.report) .dns {
-  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 1; overflow: hidden;
-}
+.v-caution:not(.open):not(.report) .dns { display: none; }
 .compact .title, .mini .title { -webkit-line-clamp: 1 !important; }
 /* A very low message pane (800x600 and smaller): collapsed, one line with 詳細 and 閉じる; the
    rest (what to do now first, then report/junk/delete) is one click away in the details. */

@@ -502,6 +502,13 @@ export function createController({ browser, client, quickClient = client, locale
       await browser.windows.create({ type: "popup", url, width: 760, height: 680 });
     },
 
+    /** Start the host connections before the first message is shown (issue 9.1). */
+    async warmUp() {
+      const { opts } = await getOptions();
+      if (!opts.autoCheck) return;
+      await Promise.allSettled([client.ensureReady(), opts.offline || quickClient === client ? null : quickClient.ensureReady()]);
+    },
+
     async registerBannerScript() {
       // Registered ids persist across restarts; registering twice is an error.
       try {

@@ -5,7 +5,9 @@ import { test } from "node:test";
 
 import { badgeFor, decideDisplay, refine } from "../../extension/lib/display.js";
 import { validatePayload } from "../../extension/lib/payload.js";
-import { dangerPayload, loadBannerDom, okPayload } from "./helpers.mjs";
+import { COUNCIL_REPORT_ADDRESS, TRUSTED_SENDERS_KEY, createController } from "../../extension/lib/controller.js";
+import { HostClient } from "../../extension/lib/hostclient.js";
+import { FakeHost, LOCALES, ManualTimers, dangerPayload, helloResponse, loadBannerDom, okPayload, payloadFor, settle } from "./helpers.mjs";
 
 const dom = loadBannerDom();
 
@@ -86,4 +88,119 @@ test("9.5: the toolbar badge says the verdict", () => {
   assert.equal(badgeFor(P(dangerPayload()), { tone: "verdict", show: true }).text, "!");
   assert.equal(badgeFor(P(okPayload({ verified: true })), { tone: "verified", show: true }).text, "✓");
   assert.equal(badgeFor(P(okPayload()), { tone: "neutral", show: false }), null);
+});
+
+// ---- the controller: progressive answers, one-click actions, toolbar badge, warm-up
+
+
+const RAW = {
+  1: "Subject: danger\r\nX-Test-Marker: A\r\n\r\nbody\r\n",
+  2: "Subject: hello\r\nX-Test-Marker: B\r\n\r\nbody\r\n",
+};
+
+function browserFake(store = {}) {
+  const calls = { forward: [], update: [], move: [], del: [], badge: [], sent: [], raw: 0 };
+  const shown = new Map();
+  return {
+    calls,
+    shown,
+    storage: {
+      local: {
+        get: async (k) => structuredClone(typeof k === "string" ? (k in store ? { [k]: store[k] } : {}) : store),
+        set: async (o) => Object.assign(store, structuredClone(o)),
+      },
+    },
+    i18n: { getUILanguage: () => "ja" },
+    messageDisplay: {
+      getDisplayedMessages: async (tabId) => ({ messages: (shown.get(tabId) ?? []).map((id) => ({ id })) }),
+    },
+    messages: {
+      getRaw: async (id) => (calls.raw++, new Blob([RAW[id]])),
+      get: async (id) => ({ id, subject: `s${id}`, author: `Someone <Some.One@Example.JP>`, folder: { accountId: "account1" } }),
+      update: async (id, p) => calls.update.push([id, p]),
+      move: async (ids, folder, o) => calls.move.push([ids, folder, o]),
+      delete: async (ids, o) => calls.del.push([ids, o]),
+    },
+    folders: { query: async (q) => (q.specialUse?.includes("junk") ? [{ id: "account1://Junk" }] : []) },
+    compose: { beginForward: async (id, type, details) => calls.forward.push([id, type, details]) },
+    tabs: { sendMessage: async (tabId, msg) => calls.sent.push([tabId, msg]) },
+    messageDisplayAction: {
+      setBadgeText: async (o) => calls.badge.push(["text", o.tabId, o.text]),
+      setBadgeBackgroundColor: async (o) => calls.badge.push(["color", o.tabId, o.color]),
+      setTitle: async () => {},
+    },
+  };
+}
+
+function rig({ fullHandler, store } = {}) {
+  const timers = new ManualTimers();
+  const host = new FakeHost(fullHandler);
+  const quick = new FakeHost();
+  const browser = browserFake(store);
+  const mk = (h) => new HostClient({ connectNative: h.connectNative, timers, now: () => timers.now });
+  const c = createController({ browser, client: mk(host), quickClient: mk(quick), locales: LOCALES, log: { warn() {}, info() {} } });
+  return { c, browser, host, quick, timers };
+}
+
+test("9.1: the local answer comes first (pending), the full one is pushed when DNS answers", async () => {
+  const held = [];
+  const { c, browser, host, quick } = rig({ fullHandler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : (held.push(f), [])) });
+  browser.shown.set(7, [1]);
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, { tab: { id: 7 } });
+  assert.equal(ans.payload.verdict, "danger");
+  assert.equal(ans.display.pending, true, "drawn at once, marked provisional");
+  assert.equal(quick.framesOfType("check")[0].options.offline, true, "the local part asks no DNS");
+  assert.equal(held[0].options.offline, false);
+  assert.equal(browser.calls.raw, 1, "one read of the source serves both");
+  assert.deepEqual(browser.calls.badge.filter((b) => b[0] === "text").at(-1), ["text", 7, "!"]);
+  // DNS answers: "ok" (say the host now thinks so) - the refined push still says danger.
+  host.send({ type: "result", protocol_version: 1, id: held[0].id, payload: { ...payloadFor(held[0]), verdict: "ok" } });
+  await settle(10);
+  const [tabId, pushed] = browser.calls.sent.at(-1);
+  assert.equal(tabId, 7);
+  assert.equal(pushed.payload.verdict, "danger", "never downgraded");
+  assert.equal(pushed.display.pending, false);
+});
+
+test("9.4: report opens a forward as attachment to the council, for the displayed message only", async () => {
+  const { c, browser } = rig();
+  browser.shown.set(7, [1]);
+  assert.deepEqual(await c.onRuntimeMessage({ type: "minuku:report", messageId: 2 }, { tab: { id: 7 } }), { ok: false });
+  const r = await c.onRuntimeMessage({ type: "minuku:report", messageId: 1 }, { tab: { id: 7 } });
+  assert.equal(r.ok, true);
+  assert.equal(COUNCIL_REPORT_ADDRESS, "info@antiphishing.jp");
+  assert.deepEqual(browser.calls.forward, [[1, "forwardAsAttachment", { to: ["info@antiphishing.jp"] }]]);
+  // from the popup: the tab id travels in the message
+  await c.onRuntimeMessage({ type: "minuku:report", messageId: 1, tabId: 7 }, {});
+  assert.equal(browser.calls.forward.length, 2);
+});
+
+test("9.4: junk marks and moves to the account's Junk folder; delete only on the click, to the trash", async () => {
+  const { c, browser } = rig();
+  browser.shown.set(7, [1]);
+  assert.equal(browser.calls.del.length, 0, "nothing is deleted by displaying or checking");
+  await c.onRuntimeMessage({ type: "minuku:junk", messageId: 1 }, { tab: { id: 7 } });
+  assert.deepEqual(browser.calls.update, [[1, { junk: true }]]);
+  assert.deepEqual(browser.calls.move, [[[1], "account1://Junk", { isUserAction: true }]]);
+  await c.onRuntimeMessage({ type: "minuku:delete", messageId: 1 }, { tab: { id: 7 } });
+  assert.deepEqual(browser.calls.del, [[[1], { isUserAction: true }]]);
+});
+
+test("9.5: trust this sender stores the exact address; caution is then quiet, danger never", async () => {
+  const store = {};
+  const { c, browser } = rig({ store });
+  browser.shown.set(7, [2]);
+  const r = await c.onRuntimeMessage({ type: "minuku:trustSender", messageId: 2 }, { tab: { id: 7 } });
+  assert.deepEqual(r, { ok: true, address: "some.one@example.jp" });
+  assert.deepEqual(store[TRUSTED_SENDERS_KEY], ["some.one@example.jp"]);
+  browser.shown.set(7, [1]);
+  const danger = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, { tab: { id: 7 } });
+  assert.equal(danger.display.show, true);
+});
+
+test("9.1: warm-up connects both hosts before any message is shown", async () => {
+  const { c, host, quick } = rig();
+  await c.warmUp();
+  assert.equal(host.framesOfType("hello").length, 1);
+  assert.equal(quick.framesOfType("hello").length, 1);
 });
