@@ -84,5 +84,8 @@ arrival.start().catch((e) => console.warn("minuku: background checks", e));
 
 // Every start: the banner script registration (persisted ids) is replaced by this version's.
 ready.then((c) => c.registerBannerScript()).catch((e) => console.warn("minuku: register", e));
+// Issue 9.1: both host connections start now, so the first message's banner need not wait
+// for a host process to start.
+ready.then((c) => c.warmUp()).catch((e) => console.warn("minuku: warm-up", e));
 
 browser.runtime.onStartup.addListener(createMenus);
