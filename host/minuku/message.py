@@ -289,6 +289,8 @@ def decode_words(
 
 
 def _unfold(value: str) -> str:
+    if "\n" not in value:  # most values are one line: no regex pass (same result)
+        return value.strip()
     return _FOLD_RE.sub(" ", value).strip()
 
 

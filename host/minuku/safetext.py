@@ -10,6 +10,7 @@ is the last line at the boundary: ``scrub_model`` turns any that slipped through
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, TypeVar
 
@@ -58,6 +59,13 @@ def _scrub_any(obj: Any) -> tuple[Any, bool]:
 def scrub_model(model: M) -> M:
     """The same model, or a re-validated copy whose strings hold no lone surrogate."""
     data = model.model_dump()
+    try:
+        # Fast path: json.dumps (in C) writes every str key and value as is (ensure_ascii off
+        # keeps lone surrogates), so a clean dump means nothing to scrub.
+        if is_clean(json.dumps(data, ensure_ascii=False, default=repr)):
+            return model
+    except (TypeError, ValueError):  # a key json cannot write: walk the data instead
+        pass
     cleaned, changed = _scrub_any(data)
     if not changed:
         return model
