@@ -33,9 +33,11 @@
 
   const send = (msg) => api.runtime.sendMessage({ ...msg, messageId: myMessageId });
 
-  function render(answer) {
+  // keepSpace: a refinement pushed by the background keeps the space the banner held; the
+  // user's own clicks (close, show again) may change it.
+  function render(answer, { keepSpace = true } = {}) {
     if (!answer || answer.messageId !== myMessageId) return;
-    const floor = mounted ? mounted.base() : 0;
+    const floor = mounted && keepSpace ? mounted.base() : 0;
     clear();
     lastAnswer = answer;
     protect = Boolean(answer.payload && answer.display && answer.display.protect);
@@ -46,15 +48,14 @@
       display: answer.display,
       onDismiss: () => {
         send({ type: "minuku:dismiss" }).catch(() => {});
-        render({ ...lastAnswer, display: { ...lastAnswer.display, mini: true } });
+        render({ ...lastAnswer, display: { ...lastAnswer.display, mini: true } }, { keepSpace: false });
       },
       onOpenUrl: (url) => {
         api.runtime.sendMessage({ type: "minuku:openUrl", url }).catch(() => {});
       },
       onAction: (name) => {
         if (name === "restore") {
-          send({ type: "minuku:undismiss" }).catch(() => {});
-          render({ ...lastAnswer, display: { ...lastAnswer.display, mini: false } });
+          restore();
           return { ok: true };
         }
         if (name === "enableLinks") {
@@ -66,6 +67,11 @@
       },
     });
     if (host && document.documentElement) mounted = dom.mountBanner(document, host, { floor });
+  }
+
+  function restore() {
+    send({ type: "minuku:undismiss" }).catch(() => {});
+    render({ ...lastAnswer, display: { ...lastAnswer.display, mini: false } }, { keepSpace: false });
   }
 
   // The link a click lands on, if any (an <a>/<area> with an href, in the mail's own DOM).
@@ -85,7 +91,13 @@
     ev.preventDefault();
     ev.stopImmediatePropagation();
     if (ev.type === "click" || (ev.type === "auxclick" && ev.button === 1)) {
-      globalThis.MinukuBannerDom.showLinkGuard(mounted.host, a.href, (a.textContent || "").trim().slice(0, 200));
+      const dom = globalThis.MinukuBannerDom;
+      const shown = (a.textContent || "").trim().slice(0, 200);
+      // A closed banner (the one-line reminder) opens again to say where the link goes.
+      if (!dom.showLinkGuard(mounted.host, a.href, shown) && lastAnswer) {
+        restore();
+        if (mounted) dom.showLinkGuard(mounted.host, a.href, shown);
+      }
     }
   }
   // Window, capture: before the mail's own handlers and before Thunderbird's contentAreaClick

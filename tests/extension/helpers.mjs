@@ -387,6 +387,8 @@ class FakeElement extends FakeNode {
   getAttribute(name) { return this.attributes.has(name) ? this.attributes.get(name) : null; }
   hasAttribute(name) { return this.attributes.has(name); }
   removeAttribute(name) { this.attributes.delete(name); }
+  get localName() { return this.tagName.toLowerCase(); }
+  get nodeType() { return 1; }
   get id() { return this.getAttribute("id") ?? ""; }
   set id(v) { this.setAttribute("id", v); }
   attachShadow({ mode }) {
