@@ -1,7 +1,7 @@
 // Options page: everything lives in storage.local (see lib/options.js) and is saved on change.
 // The per-account authserv-id learning (lib/authserv.js) is shown with a "forget" button.
 import { normalizeLearning, progress } from "./lib/authserv.js";
-import { LEARNING_KEY } from "./lib/controller.js";
+import { LEARNING_KEY, TRUSTED_SENDERS_KEY } from "./lib/controller.js";
 import { normalizeOptions, parseAuthservIds, parseNameservers } from "./lib/options.js";
 import { applyI18n } from "./lib/pages.js";
 
@@ -93,6 +93,37 @@ async function renderLearning() {
     list.append(li);
   }
 }
+
+// Senders the user trusted from a banner (issue 9.5), each with a "forget" button.
+async function renderTrustedSenders() {
+  const list = $("trustedSenderList");
+  const stored = await browser.storage.local.get(TRUSTED_SENDERS_KEY);
+  const all = Array.isArray(stored?.[TRUSTED_SENDERS_KEY]) ? stored[TRUSTED_SENDERS_KEY].filter((x) => typeof x === "string") : [];
+  list.replaceChildren();
+  if (all.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = msg("optTrustedSendersNone");
+    list.append(li);
+    return;
+  }
+  for (const address of all) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = address;
+    const button = document.createElement("button");
+    button.setAttribute("type", "button");
+    button.textContent = msg("optForget");
+    button.addEventListener("click", async () => {
+      const now = await browser.storage.local.get(TRUSTED_SENDERS_KEY);
+      const rest = (now?.[TRUSTED_SENDERS_KEY] ?? []).filter((x) => x !== address);
+      await browser.storage.local.set({ [TRUSTED_SENDERS_KEY]: rest });
+      await renderTrustedSenders();
+    });
+    li.append(name, document.createTextNode(" "), button);
+    list.append(li);
+  }
+}
+renderTrustedSenders().catch((e) => console.warn("minuku:", e));
 
 // Host status (issue 9.8): what `minuku doctor` would say first, asked through the add-on.
 async function renderHostStatus() {

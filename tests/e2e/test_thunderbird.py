@@ -159,6 +159,8 @@ def tb(tb_home: Path) -> Iterator[Thunderbird]:
     home, profile = tb_home, tb_home.parent / "profile"
     port = free_port()
     mails = [(EXAMPLES / name).read_bytes() for name, _ in (PHISH, GENUINE, HARMLESS, SPOOF)]
+    if LIST_POST.is_file():
+        mails.append(LIST_POST.read_bytes())
     attacks = [
         css_attack_mail(HIDE_SUBJECT, HIDE_CSS, "<div><p>Amazon</p></div>", 1),
         css_attack_mail(COVER_SUBJECT, COVER_CSS, COVER_BODY, 2),
@@ -395,6 +397,7 @@ def test_learning_is_recorded_per_account_and_shown_in_options(tb: Thunderbird) 
                 "account1": {"learned": "mx1.example-isp.ne.jp", "window": [], "recent": []}
             },
             "nameservers": ["192.0.2.53", "[2001:db8::1]:5353"],
+            "trustedSenders": ["news@example.jp"],
         }
     )
     # The page runs in the extension's process (a remote browser chrome cannot read), so it
@@ -407,7 +410,7 @@ def test_learning_is_recorded_per_account_and_shown_in_options(tb: Thunderbird) 
         tb.run(
             "const t = Services.wm.getMostRecentWindow('mail:3pane').gTabmail; t.closeTab(t.currentTabInfo);"
         )
-        tb.set_storage({"nameservers": [], "authservLearning": {}})
+        tb.set_storage({"nameservers": [], "authservLearning": {}, "trustedSenders": []})
 
 
 def test_host_gone_shows_how_to_fix(tb: Thunderbird, tb_home: Path) -> None:
@@ -437,6 +440,23 @@ def test_host_gone_shows_how_to_fix(tb: Thunderbird, tb_home: Path) -> None:
 # the host's --nameserver).
 
 SPOOF = ("amazon-spoofed-from.eml", "アカウントが一時的に停止")
+# A real mailing-list post (the nfc list corpus, never committed: unpacked for the tests from
+# shared/corpora/lists.tar.xz); the first in name order, not chosen for its verdict.
+LIST_CORPUS = Path("/tmp/minuku-corpora/lists/nfc")
+LIST_POST = min(LIST_CORPUS.glob("*.eml"), default=LIST_CORPUS / "absent.eml")
+
+
+def _list_subject() -> str:
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    msg = message_from_bytes(LIST_POST.read_bytes())
+    subject = str(make_header(decode_header(msg.get("Subject", ""))))
+    # Thunderbird keeps "Re:" as a flag and may keep folding whitespace: one long word is enough
+    # to find the post among the test's few mails.
+    words = [w for w in subject.split() if w.lower() not in ("re:", "fwd:") and len(w) >= 5]
+    return max(words, key=len) if words else subject[:12]
+
 
 JS_PANE_ISSUE9 = """
 const a3 = Services.wm.getMostRecentWindow("mail:3pane").gTabmail.currentAbout3Pane;
@@ -662,6 +682,26 @@ def test_9_online_verified_spoofed_and_calm(tb: Thunderbird) -> None:
                 assert calm is not None and calm["present"] is False, calm
             finally:
                 _reset_offline(tb)
+
+
+def test_9_real_list_post_shows_nothing_online(tb: Thunderbird) -> None:
+    """9.2: a real list post (DMARC of its author fails by design, its DKIM key is not in the
+    test's DNS) shows no banner in the default online mode."""
+    if not LIST_POST.is_file():
+        pytest.skip(f"no list corpus at {LIST_CORPUS} (unpack shared/corpora/lists.tar.xz)")
+    subject = _list_subject()
+    with _dns_server() as server:
+        _online(tb, server, language="ja")
+        try:
+            tb.select(PHISH[1])
+            wait_for_state(tb, PHISH[1], lambda s: s.get("present"), 30, 0.1)
+            tb.select(subject)
+            time.sleep(4.0)
+            state = _state(tb, subject)
+            tb.screenshot(OUT / "9-online-list-post-ja.png")
+            assert state is not None and state["present"] is False, state
+        finally:
+            _reset_offline(tb)
 
 
 def test_9_danger_links_inert_and_report_forward(tb: Thunderbird) -> None:
