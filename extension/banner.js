@@ -74,12 +74,18 @@
     render({ ...lastAnswer, display: { ...lastAnswer.display, mini: false } }, { keepSpace: false });
   }
 
-  // The link a click lands on, if any (an <a>/<area> with an href, in the mail's own DOM).
+  // Where a click would take the reader, if anywhere: an <a>/<area> with an href, or a form's
+  // submit control (Thunderbird's contentAreaClick opens a form's action like a link).
   function linkOf(ev) {
     const path = typeof ev.composedPath === "function" ? ev.composedPath() : [ev.target];
     for (const n of path) {
       if (mounted && n === mounted.host) return null; // our own banner's buttons
-      if (n && n.nodeType === 1 && (n.localName === "a" || n.localName === "area") && n.hasAttribute("href")) return n;
+      if (!n || n.nodeType !== 1) continue;
+      if ((n.localName === "a" || n.localName === "area") && n.hasAttribute("href")) {
+        return { href: String(n.href || n.getAttribute("href")), text: n.textContent || "" };
+      }
+      const submit = (n.localName === "input" && /^(submit|image)$/i.test(n.type || "")) || (n.localName === "button" && !/^(button|reset)$/i.test(n.type || ""));
+      if (submit && n.form && n.form.action) return { href: String(n.form.action), text: n.value || n.textContent || "" };
     }
     return null;
   }
@@ -92,7 +98,7 @@
     ev.stopImmediatePropagation();
     if (ev.type === "click" || (ev.type === "auxclick" && ev.button === 1)) {
       const dom = globalThis.MinukuBannerDom;
-      const shown = (a.textContent || "").trim().slice(0, 200);
+      const shown = a.text.trim().slice(0, 200);
       // A closed banner (the one-line reminder) opens again to say where the link goes.
       if (!dom.showLinkGuard(mounted.host, a.href, shown) && lastAnswer) {
         restore();

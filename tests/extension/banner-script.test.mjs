@@ -87,6 +87,19 @@ test("9.5: under danger the mail's link does not open on a click; the banner sho
   assert.equal(click(listeners, a).defaultPrevented, false);
 });
 
+test("9.5: a form's submit button under danger is stopped too (Thunderbird opens its action)", async () => {
+  const { doc, listeners } = load({ display: { show: true, tone: "verdict", dns: null, protect: true } });
+  await settle(10);
+  const b = doc.createElement("button");
+  b.textContent = "ログイン";
+  b.form = { action: "https://amazon-co-jp-security.com/login" };
+  doc.body.append(b);
+  const ev = click(listeners, b);
+  assert.equal(ev.defaultPrevented, true);
+  const guard = doc.topLayer[0].shadowRoot.querySelector(".guard");
+  assert.ok(guard.textContent.includes("https://amazon-co-jp-security.com/login"));
+});
+
 test("9.5: without danger the mail's links are left alone", async () => {
   const { doc, listeners } = load({ display: { show: true, tone: "verdict", dns: null, protect: false } });
   await settle(10);
