@@ -326,11 +326,7 @@ class LookalikeEngine:
         stops = cat.lookalike.stop_words
         self._stops: dict[str, tuple[str, ...]] = {
             p.folded: tuple(
-                dict.fromkeys(
-                    form
-                    for w in (*stops.get(p.label, ()), *cat.lookalike.typo_exempt)
-                    for form in (w, loose_ascii(w))
-                )
+                dict.fromkeys(form for w in stops.get(p.label, ()) for form in (w, loose_ascii(w)))
             )
             for p in probes
         }
@@ -499,15 +495,24 @@ class LookalikeEngine:
         for x in parts:
             pos += len(x)
             edges.add(pos)
+        edges |= self._digit_edges(text)
         best: tuple[int, int, str, str, str] | None = None  # (edits, order, bid, label, span)
         for i in self._candidates(text):
             p = self._probes[i]
-            if p.ambiguous and not relaxed and not self._supported(p.brand_id, p.label, context):
-                continue
             span = self._find_span(text, p, edges, whole=whole, in_name=in_name)
             if span is None:
                 continue
             dist, a, z = span
+            # An ambiguous label (apple, epos) needs a strong affix or another label of the
+            # brand: as a token of the host, or glued right next to it (appleverify,
+            # epospointcard).
+            if (
+                p.ambiguous
+                and not relaxed
+                and not self._supported(p.brand_id, p.label, context)
+                and not self._glued_support(p.brand_id, text[:a], text[z:])
+            ):
+                continue
             if best is None or (dist, i) < best[:2]:
                 best = (dist, i, p.brand_id, p.label, text[a:z])
             if dist == 0:
@@ -526,6 +531,18 @@ class LookalikeEngine:
             for i in self._candidates(folded)
             for g in self._glue_loose_by.get(self._probes[i].label, ())
         ]
+
+    def _glued_support(self, brand_id: str, before: str, after: str) -> bool:
+        own = self._brand_labels.get(brand_id, frozenset())
+        return any(
+            len(w) >= 3 and (after.startswith(w) or before.endswith(w) or after.endswith(w))
+            for w in (*self._strong, *own)
+        )
+
+    @staticmethod
+    def _digit_edges(text: str) -> set[int]:
+        """Positions where letters meet digits (microsofp4klg: the brand part ends at 9)."""
+        return {i for i in range(1, len(text)) if text[i].isdigit() != text[i - 1].isdigit()}
 
     def _candidates_uncached(self, text: str) -> tuple[int, ...]:
         """Probes one of whose pieces occurs in ``text`` (the only ones worth comparing)."""
@@ -547,17 +564,19 @@ class LookalikeEngine:
         m = len(target)
         stops = self._stops.get(p.folded, ())
 
+        hyphens = edges - self._digit_edges(text)
+
         def allowed(a: int, z: int) -> bool:
             at_edges = a in edges and z in edges
             if whole and not at_edges:
                 return False
-            # Short labels (amex, smbc) and words with a prefix (ymobile) begin a part:
-            # "camex", "easymobile" are other words.
-            if (p.edge or m <= 4) and a not in edges:
+            # Labels listed as edge labels (ymobile, amex) begin a part: "easymobile",
+            # "camex" are other words.
+            if p.edge and a not in edges:
                 return False
-            # A span across a hyphen is the brand only when it is made of whole parts
-            # (rner-cari, eki-net): "leumi-card" holds no "micard".
-            if not at_edges and any(a < e < z for e in edges):
+            # A span across a hyphen begins a part (rner-cari, au-onepay, eki-net):
+            # "leumi-card" holds no "micard".
+            if not at_edges and a not in edges and any(a < e < z for e in hyphens):
                 return False
             return not _covered(text, a, z, stops)
 
@@ -584,7 +603,13 @@ class LookalikeEngine:
                 dist = _osa(cand, target, p.k)
                 if dist == 0 or dist > p.k:
                     continue
-                if dist == 1 and m < 9 and not self._plausible_slip(cand, target):
+                # Kits substitute any letter in a long label (amazyn, rakutxn, uncard); in a
+                # short one only a slip a typist or reader makes counts (jaccs, not jacks).
+                if dist == 1 and m < 6 and not self._plausible_slip(cand, target):
+                    continue
+                # A short label typo'd inside a longer word is usually another word (samson,
+                # orion, jacks): for five letters or fewer only a whole part counts.
+                if m <= 5 and not (a in edges and z in edges):
                     continue
                 if not allowed(a, z):
                     continue
