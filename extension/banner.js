@@ -38,6 +38,8 @@
   function render(answer, { keepSpace = true } = {}) {
     if (!answer || answer.messageId !== myMessageId) return;
     const floor = mounted && keepSpace ? mounted.base() : 0;
+    // Said once: a refinement with the same verdict is not spoken again (role=alert).
+    const quiet = Boolean(mounted && keepSpace && lastAnswer?.payload?.verdict === answer.payload?.verdict);
     clear();
     lastAnswer = answer;
     protect = Boolean(answer.payload && answer.display && answer.display.protect);
@@ -46,6 +48,7 @@
     const host = dom.buildBanner(document, answer.payload, {
       strings: answer.strings,
       display: answer.display,
+      quiet,
       onDismiss: () => {
         send({ type: "minuku:dismiss" }).catch(() => {});
         render({ ...lastAnswer, display: { ...lastAnswer.display, mini: true } }, { keepSpace: false });

@@ -413,7 +413,8 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     if (mode === "report") cls += " report";
     const box = el(doc, "section", cls);
     // Only danger and warning are spoken (issue 9.10); calm mail says nothing to a screen reader.
-    if (ALERTING.includes(verdict) && !mini && mode === "banner") box.setAttribute("role", "alert");
+    // A refinement that keeps the verdict (o.quiet) is not announced a second time.
+    if (ALERTING.includes(verdict) && !mini && mode === "banner" && !o.quiet) box.setAttribute("role", "alert");
     box.setAttribute("lang", payload.locale === "ja" ? "ja" : "en");
     box.setAttribute("aria-label", label(strings, "regionLabel", "Minuku"));
 

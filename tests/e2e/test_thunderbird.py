@@ -671,10 +671,11 @@ def test_9_online_verified_spoofed_and_calm(tb: Thunderbird) -> None:
                     mark
                 )
                 tb.select(SPOOF[1])
+                first = wait_for_state(tb, SPOOF[1], lambda s: s.get("present"), 30, 0.05)
+                assert first["role"] == "alert", "danger is spoken (once: its refinement is not)"
                 spoof = wait_for_state(tb, SPOOF[1], lambda s: s.get("state") == "final", 30, 0.1)
                 tb.screenshot(OUT / f"9-online-spoofed-{lang}.png")
                 assert spoof["verdict"] == "danger", spoof
-                assert spoof["role"] == "alert"
                 tb.select(HARMLESS[1])
                 time.sleep(3.0)
                 calm = _state(tb, HARMLESS[1])

@@ -124,6 +124,8 @@ test("9.1: a pushed refinement replaces the banner and keeps its space", async (
   assert.notEqual(spacer2, undefined);
   assert.ok(spacer);
   delete proto.fakeHeight;
+  assert.equal(first.shadowRoot.querySelector("section").getAttribute("role"), "alert");
+  assert.equal(second.shadowRoot.querySelector("section").getAttribute("role"), null, "not announced twice");
   // the space the first banner held is kept: the mail does not move up under the cursor
   assert.deepEqual(spacer2.style.get("height"), ["96px", "important"]);
 });
