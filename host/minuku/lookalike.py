@@ -420,7 +420,20 @@ class LookalikeEngine:
                     if name == jname:
                         return "tld_swap", bid, f"{jname} under .{suffix}"
                     return "combosquat", bid, f"brand name {jname!r} in {name!r}"
-        hit = self._match(name, context, allow_typo=True, relaxed=relaxed, whole=True)
+        # On a hosting service outside the PSL (x.oss-….aliyuncs.com, t.onmicrosoft.com) the
+        # registrable name is the service's own: only the customer's labels are looked at.
+        service_name = hosting is not None and (
+            hosting.pattern == reg or hosting.pattern.endswith("." + reg)
+        )
+        if service_name and hosting is not None:
+            sub = host[: -len(hosting.pattern) - 1]
+            name = ""
+            context = _tokens(sub)
+        hit = (
+            None
+            if service_name
+            else self._match(name, context, allow_typo=True, relaxed=relaxed, whole=True)
+        )
         if hit is not None and hosting is not None:
             return "subdomain", hit.brand_id, f"{hit.detail} on {hosting.service}"
         if hit is not None:
@@ -437,7 +450,7 @@ class LookalikeEngine:
         # The brand inside a longer label, glued to anything (smbcgp, amazonncoonnzjp), typo'd
         # within its length's budget (amazom, ameazon, soffbank), in EVERY label: phishing kits
         # put it in a throw-away subdomain (www.amazom.<random>.com, amazonc.jp.<random>.cn).
-        if name.isascii():
+        if name and name.isascii():
             found = self._embedded(name, context, relaxed, in_name=True)
             if found is not None:
                 if hosting is not None:

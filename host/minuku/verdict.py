@@ -36,7 +36,7 @@ from typing import Any
 from .auth.results import AuthSummary, DmarcResult
 from .delivery import Delivery
 from .findings import Finding, Severity
-from .message import MessageView
+from .message import Link, MessageView
 
 Verdict = str  # "danger" | "warning" | "caution" | "ok" | "unknown"
 
@@ -209,7 +209,8 @@ def _claim_findings(
             )
     if not verified:
         for link in view.links:
-            if link.host and is_action_link(link) and _genuine_owner(cat, link.host) is None:
+            sign_in = is_action_link(link) or _hosting_link(link)
+            if link.host and sign_in and _genuine_owner(cat, link.host) is None:
                 out.append(
                     Finding(
                         "brand_links_elsewhere",
@@ -221,6 +222,16 @@ def _claim_findings(
                 )
                 break
     return out
+
+
+def _hosting_link(link: Link) -> bool:
+    """Issue 11.2: under an unverified brand claim, a link to file or page hosting (a bucket,
+    a worker, a pages site) is its sign-in or payment page, whatever the link's words or the
+    bucket's name: a brand's own pages are not hosted there (``data/hosting.json``)."""
+    from .lookalike import hosting_service
+
+    svc = hosting_service(link.host or "")
+    return svc is not None and svc.kind in ("file", "page")
 
 
 def _genuine_owner(cat: Any, domain: str) -> Any:
