@@ -517,11 +517,9 @@ export function createArrival({
       const online = wire.offline !== true && payload.dns_status === "ok";
       try {
         const h = await browser.messages.get(messageId);
+        // Only background checks keep a record: what the display path finds changes the mark
+        // in the list but not how the mail is checked the next time it is opened.
         await mark(h, merged.verdict, online, payload.locale);
-        if (online && plan.fp && !plan.restricted) {
-          await store.put(plan.fp, { verdict: payload.verdict, online, payload });
-          await store.flush();
-        }
       } catch (e) {
         log.warn?.("minuku: could not record the opening check", e);
       }

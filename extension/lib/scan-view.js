@@ -43,6 +43,7 @@ export function renderScan(doc, job, status, msg) {
   bar.setAttribute("max", String(Math.max(1, job.total ?? job.done)));
   bar.setAttribute("value", String(job.done));
   $("counts").textContent = ORDER.filter((v) => job.counts[v]).map((v) => `${msg(VERDICT_KEY[v])} ${job.counts[v]}`).join(" · ");
+  $("pause").hidden = job.state === "done";
   if (job.state !== "done") return;
 
   $("summary").hidden = false;

@@ -384,3 +384,40 @@ if (a3.gFolder?.URI != folder.URI) a3.restoreState({ folderURI: folder.URI, mess
 folder.updateFolder(win.msgWindow);
 return folder.URI;
 """
+
+# Open the folder pane's context menu on the selected folder (as the keyboard's context-menu
+# key does), report the add-on's items in it, and click the one whose menu id ends with
+# ``wanted`` (none: just close the menu).
+JS_FOLDER_MENU = """
+const [wanted, done] = arguments;
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const a3 = win.gTabmail.currentAbout3Pane;
+const popup = a3.document.getElementById("folderPaneContext");
+const tree = a3.document.getElementById("folderTree");
+tree.dispatchEvent(new a3.MouseEvent("contextmenu", { bubbles: true, button: 0 }));
+let tries = 0;
+const look = () => { try { look1(); } catch (e) { done({ error: String(e) }); } };
+const look1 = () => {
+  // Headless, "popupshown" is not always fired: poll for the add-on's items instead.
+  const items = [...popup.querySelectorAll("menuitem")].filter((m) => /minuku/.test(m.id) && !m.hidden);
+  if ((popup.state != "open" || items.length == 0) && ++tries < 50) return win.setTimeout(look, 100);
+  const out = items.map((m) => ({ id: m.id, label: m.label, checked: m.hasAttribute("checked") && m.getAttribute("checked") != "false" }));
+  const target = wanted ? items.find((m) => m.id.endsWith("_" + wanted)) : null;
+  // activateItem() refuses headless ("menu item is hidden"): fire the command as a click would.
+  if (target) target.doCommand();
+  popup.hidePopup();
+  done(items.length ? out : { error: "no items", state: popup.state });
+};
+win.setTimeout(look, 100);
+"""
+
+# The chrome window that shows one of the add-on's pages (a popup window), by page name.
+JS_FIND_PAGE_WINDOW = """
+const [page] = arguments;
+for (const win of Services.wm.getEnumerator(null)) {
+  for (const b of win.document.querySelectorAll("browser")) {
+    if (b.currentURI?.spec?.includes(page)) return String(win.browsingContext.id);
+  }
+}
+return null;
+"""

@@ -36,6 +36,8 @@ from typing import Any
 import pytest
 from imapharness import (
     JS_ADD_LOGIN,
+    JS_FIND_PAGE_WINDOW,
+    JS_FOLDER_MENU,
     JS_FOLDERS,
     JS_OPEN_FOLDER,
     JS_OPEN_IMAP_INBOX,
@@ -62,6 +64,8 @@ LIST_SUBJECT = "release 2.4 schedule"
 DANGER_TAG = "minuku_danger"
 WARNING_TAG = "minuku_warning"
 # Names the senders control: asking about them when the mail is opened would tell them so.
+MENU_CHECK_FOLDER = "minuku-check-folder"  # extension/lib/arrival.js
+MENU_PAUSE = "minuku-pause-background"
 SENDER_NAMES = ("amazon-co-jp-security.com", "kumo-project.org")
 
 # A real-looking list post (Mailman footer, List-Id), from a per-recipient subdomain: the kind
@@ -368,3 +372,46 @@ def test_move_to_junk_moves_only_the_phish(env: Env) -> None:
     env.tb.run(JS_OPEN_FOLDER, ["INBOX"])
     time.sleep(1.0)
     env.tb.screenshot(OUT / "arrival-inbox-after-move.png")
+
+
+def test_folder_menu_pause_and_check_this_folder(env: Env) -> None:
+    """The folder pane's menu: "pause" stops background checks until it is clicked again;
+    "check this folder" opens the progress page, which ends with the summary table."""
+    env.tb.run(JS_OPEN_FOLDER, ["INBOX"])
+    items = env.tb.run_async(JS_FOLDER_MENU, [MENU_PAUSE])
+    assert isinstance(items, list), items
+    labels = {i["id"].rsplit("_", 1)[-1]: i for i in items}
+    assert MENU_CHECK_FOLDER in labels and MENU_PAUSE in labels, items
+    assert labels[MENU_PAUSE]["checked"] is False, items
+    _wait(lambda: env.tb.get_storage().get("arrivalPaused") is True, 10, "paused in storage")
+
+    before = len(env.background_checks())
+    list3 = _with_message_id(env.listpost, "CAKumo-99bb20@u8412.kumo-project.org", " (3)")
+    env.imap.append(list3)
+    time.sleep(8.0)
+    env.tb.run(JS_OPEN_FOLDER, ["INBOX"])
+    time.sleep(2.0)
+    assert len(env.background_checks()) == before, "nothing is checked while paused"
+
+    items = env.tb.run_async(JS_FOLDER_MENU, [MENU_PAUSE])
+    assert {i["id"].rsplit("_", 1)[-1]: i for i in items}[MENU_PAUSE]["checked"] is True, items
+    env.wait_checks(before + 1)  # resumed: the mail that waited is checked now
+
+    env.tb.run_async(JS_FOLDER_MENU, [MENU_CHECK_FOLDER])
+    _wait(lambda: env.tb.run(JS_FIND_PAGE_WINDOW, ["scan.html"]), 20, "the progress page")
+    time.sleep(3.0)  # every mail in INBOX is kept already: the summary comes at once
+    m = env.tb.marionette
+    main = m.current_chrome_window_handle
+    try:
+        for handle in m.chrome_window_handles:
+            m.switch_to_window(handle)
+            here = env.tb.run(
+                'return [...document.querySelectorAll("browser")].map((b) => b.currentURI?.spec ?? "").join(" ");'
+            )
+            if "scan.html" in here:
+                env.tb.screenshot(OUT / "arrival-check-folder-summary.png")
+                break
+        else:
+            raise AssertionError("no window shows scan.html")
+    finally:
+        m.switch_to_window(main)
