@@ -275,7 +275,7 @@ class _Chain:
             policy = policy_for(sig, b"relaxed/relaxed")
             if b"bh" in sig:
                 c_value = sig.get(b"c", b"relaxed/relaxed")
-                if self.body.canonical(c_value) is None:
+                if not self.body.valid(c_value):
                     return False
                 limit = int(sig[b"l"]) if b"l" in sig else None
                 expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]))

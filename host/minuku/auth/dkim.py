@@ -78,7 +78,7 @@ from .dkimcore import (
     MessageFormatError,
     SignatureSyntaxError,
     SplitMessage,
-    canonical_body,
+    canonical_chunks,
     decode_identity,
     header_digest,
     identity_domain,
@@ -215,14 +215,17 @@ def _lenient_tags(value: bytes) -> dict[bytes, bytes]:
 
 
 class CanonicalBody:
-    """The message body, its canonical forms and their hashes, computed once per message and
-    algorithm (DKIM and ARC share one: a list's AMS and the author's signature often hash the
-    same relaxed body)."""
+    """The message body (``data[start:]``, line breaks not yet CRLF) and the hashes of its
+    canonical forms, each worked out once per message (DKIM and ARC share one: a list's AMS
+    and the author's signature often hash the same relaxed body). The canonical body is
+    streamed through the hash (``canonical_chunks``), never held whole: a 30 MB body costs a
+    few MB, not three copies."""
 
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-        self._canonical: dict[bytes, bytes | None] = {}
+    def __init__(self, data: bytes, start: int = 0) -> None:
+        self.data = data
+        self.start = start
         self._hashes: dict[tuple[bytes, bytes, int | None], bytes] = {}
+        self._after: dict[tuple[bytes, int], bool] = {}
 
     def _name(self, c_value: bytes) -> bytes | None:
         try:
@@ -232,14 +235,17 @@ class CanonicalBody:
         name: bytes = policy.body_algorithm.name
         return name
 
+    def valid(self, c_value: bytes) -> bool:
+        """``c=`` names a body canonicalization we know."""
+        return self._name(c_value) is not None
+
     def canonical(self, c_value: bytes) -> bytes | None:
-        """The body under ``c=``'s body algorithm; None when ``c=`` is invalid."""
+        """The whole body under ``c=``'s body algorithm; None when ``c=`` is invalid. (For
+        tests and tools: the checks stream it instead.)"""
         name = self._name(c_value)
         if name is None:
             return None
-        if name not in self._canonical:
-            self._canonical[name] = canonical_body(name, self.raw)
-        return self._canonical[name]
+        return b"".join(canonical_chunks(name, self.data, self.start))
 
     def body_hash(self, c_value: bytes, algorithm: bytes, limit: int | None) -> bytes | None:
         """The ``a=`` hash of the canonical body cut at ``l=``; None when ``c=`` is invalid.
@@ -250,19 +256,44 @@ class CanonicalBody:
         key = (name, algorithm, limit)
         got = self._hashes.get(key)
         if got is None:
-            body = self.canonical(c_value)
-            assert body is not None
-            hasher = dkim.HASH_ALGORITHMS[algorithm]
-            got = hasher(body if limit is None else body[:limit]).digest()
+            hasher = dkim.HASH_ALGORITHMS[algorithm]()
+            left = limit
+            for piece in canonical_chunks(name, self.data, self.start):
+                if left is not None:
+                    if left <= 0:
+                        break
+                    if len(piece) > left:
+                        piece = piece[:left]
+                    left -= len(piece)
+                hasher.update(piece)
+            got = hasher.digest()
             self._hashes[key] = got
         return got
+
+    def unsigned_after(self, c_value: bytes, limit: int) -> bool:
+        """Whether the canonical body holds more than white space after ``l=`` bytes."""
+        name = self._name(c_value)
+        if name is None:
+            return False
+        key = (name, limit)
+        if key not in self._after:
+            found = False
+            pos = 0
+            for piece in canonical_chunks(name, self.data, self.start):
+                end = pos + len(piece)
+                if end > limit and piece[max(0, limit - pos) :].strip():
+                    found = True
+                    break
+                pos = end
+            self._after[key] = found
+        return self._after[key]
 
 
 def shared_body(split: SplitMessage) -> CanonicalBody:
     """The one CanonicalBody of a split message (raises as ``split.parts()`` does)."""
     body = split.bodies.get(b"canonical")
     if body is None:
-        body = split.bodies[b"canonical"] = CanonicalBody(split.parts()[1])
+        body = split.bodies[b"canonical"] = CanonicalBody(split.raw, split.parts()[1])
     assert isinstance(body, CanonicalBody)
     return body
 
@@ -272,8 +303,7 @@ def _length_flags(tags: dict[bytes, bytes], body: CanonicalBody) -> tuple[int | 
     if raw_l is None or not re.fullmatch(rb"\d{1,76}", raw_l):
         return None, False
     limit = int(raw_l)
-    canonical = body.canonical(tags.get(b"c", b"simple/simple"))
-    return limit, canonical is not None and bool(canonical[limit:].strip())
+    return limit, body.unsigned_after(tags.get(b"c", b"simple/simple"), limit)
 
 
 def _base(
@@ -505,7 +535,7 @@ def _check(
     # The body hash is checked here so that each canonical body is computed once per message,
     # however many signatures share it.
     c_value = sig.get(b"c", b"simple/simple")
-    if body.canonical(c_value) is None:
+    if not body.valid(c_value):
         return _base(sig, body, "permerror", "syntax", (*evidence, "invalid c="), key_bits=key.bits)
     try:
         expected = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dkim.canonicalization import CanonicalizationPolicy
@@ -86,15 +86,22 @@ def split_message(raw: bytes) -> tuple[list[Field], bytes]:
     Field values keep their line breaks as CRLF (each line ends with one); the body has every
     line break turned into CRLF. Raises ``HeaderTooLarge`` or ``MessageFormatError``.
     """
+    fields, start = split_header(raw)
+    return fields, _crlf(raw[start:])
+
+
+def split_header(raw: bytes) -> tuple[list[Field], int]:
+    """``split_message`` without the body copy: the fields, and where the body starts in
+    ``raw`` (the body is ``_crlf(raw[start:])``; ``canonical_chunks`` reads it in place)."""
     if raw.startswith((b"\n", b"\r\n")):
-        return [], _crlf(raw[raw.index(b"\n") + 1 :])
+        return [], raw.index(b"\n") + 1
     blank = _BLANK_LINE.search(raw, 0, MAX_HEADER_BYTES + 3)
     if blank is None:
         if len(raw) > MAX_HEADER_BYTES:
             raise HeaderTooLarge(f"header block over {MAX_HEADER_BYTES} bytes")
-        head, body = raw, b""
+        head, start = raw, len(raw)
     else:
-        head, body = raw[: blank.start() + 1], _crlf(raw[blank.end() :])
+        head, start = raw[: blank.start() + 1], blank.end()
     if len(head) > MAX_HEADER_BYTES:
         raise HeaderTooLarge(f"header block over {MAX_HEADER_BYTES} bytes")
     lines = _NEWLINE.split(head)
@@ -114,7 +121,7 @@ def split_message(raw: bytes) -> tuple[list[Field], bytes]:
                 raise HeaderTooLarge(f"more than {MAX_HEADER_FIELDS} header fields")
         elif not line.startswith(b"From "):
             raise MessageFormatError("a header line that is neither a field nor folded")
-    return [(name, b"\r\n".join(parts) + b"\r\n") for name, parts in fields], body
+    return [(name, b"\r\n".join(parts) + b"\r\n") for name, parts in fields], start
 
 
 _CRLF_TAIL = re.compile(rb"(?:\n\r)*")
@@ -151,6 +158,76 @@ def canonical_body(algorithm: bytes, body: bytes) -> bytes:
     reduced = reduced.replace(b" \r\n", b"\r\n")
     stripped = _strip_trailing_lines(reduced)
     return b"" if stripped == b"\r\n" else stripped
+
+
+CHUNK_BYTES = 1 << 20  # body bytes canonicalized at a time (memory: a few chunks, not copies)
+_SPACES = b" \t"
+_NOT_BREAKING = b" \t\r\n"
+
+
+def _chunk_ends(data: bytes, start: int, size: int) -> Iterator[int]:
+    """End offsets of the pieces ``data[start:]`` is read in: each ends just after a LF, so
+    no CRLF, white space run or " CRLF" straddles two pieces; a line longer than ``size`` is
+    cut between two bytes that are neither white space nor CR/LF (when it has such a place)."""
+    pos, end = start, len(data)
+    while pos < end:
+        if end - pos <= size:
+            yield end
+            return
+        nl = data.find(b"\n", pos + size)
+        cut = end if nl < 0 else nl + 1
+        if cut - pos > 2 * size:  # a very long line: cut it where canonicalization is local
+            for i in range(pos + size, min(cut, pos + 2 * size)):
+                if data[i - 1] not in _NOT_BREAKING and data[i] not in _NOT_BREAKING:
+                    cut = i
+                    break
+        yield cut
+        pos = cut
+
+
+def _trailing_pairs(chunk: bytes) -> int:
+    """How many CRLF pairs end ``chunk`` (as ``_strip_trailing_lines`` counts them)."""
+    tail = chunk[len(chunk.rstrip(b"\r\n")) :]
+    match = _CRLF_TAIL.match(tail[::-1])
+    return (match.end() if match else 0) // 2
+
+
+def canonical_chunks(
+    algorithm: bytes, data: bytes, start: int, size: int = CHUNK_BYTES
+) -> Iterator[bytes]:
+    """``canonical_body(algorithm, _crlf(data[start:]))`` in pieces, without ever holding the
+    whole body (a 30 MB message was copied three times to hash it). Same bytes, in order:
+    line breaks become CRLF and relaxed white space is reduced piece by piece (no run
+    straddles two pieces, see ``_chunk_ends``); trailing CRLFs are held back until content
+    follows them, so the empty lines at the end are dropped as ``_strip_trailing_lines`` does."""
+    if algorithm not in (b"simple", b"relaxed"):
+        raise ValueError("unknown body canonicalization")
+    relaxed = algorithm == b"relaxed"
+    pending = 0  # CRLF pairs seen at the end so far, not yet known to be inside the body
+    content = False
+    pos = start
+    for cut in _chunk_ends(data, start, size):
+        piece = data[pos:cut].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        pos = cut
+        if relaxed:
+            piece = piece.replace(b"\t", b" ")
+            while b"  " in piece:
+                piece = piece.replace(b"    ", b" ").replace(b"  ", b" ")
+            piece = piece.replace(b" \r\n", b"\r\n")
+        pairs = _trailing_pairs(piece)
+        if 2 * pairs == len(piece):
+            pending += pairs
+            continue
+        while pending:
+            run = min(pending, size // 2 or 1)
+            yield b"\r\n" * run
+            pending -= run
+        content = True
+        yield piece[: len(piece) - 2 * pairs] if pairs else piece
+        pending = pairs
+    if relaxed and not content:
+        return  # relaxed: an empty (or all-blank) body is empty (RFC 6376 §3.4.4)
+    yield b"\r\n"
 
 
 def strip_b_value(value: bytes) -> bytes:
@@ -226,14 +303,15 @@ class SplitMessage:
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
-        self._got: tuple[list[Field], bytes] | Exception | None = None
+        self._got: tuple[list[Field], int] | Exception | None = None
         self._canonical: CanonicalHeaders | None = None
         self.bodies: dict[bytes, Any] = {}  # for the callers' CanonicalBody, keyed by kind
 
-    def parts(self) -> tuple[list[Field], bytes]:
+    def parts(self) -> tuple[list[Field], int]:
+        """(header fields, body start in ``raw``), as ``split_header``."""
         if self._got is None:
             try:
-                self._got = split_message(self.raw)
+                self._got = split_header(self.raw)
             except (HeaderTooLarge, MessageFormatError) as exc:
                 self._got = exc
         if isinstance(self._got, Exception):

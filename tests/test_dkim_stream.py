@@ -1,0 +1,97 @@
+"""The streamed canonical body is byte for byte the whole one (RFC 6376 §3.4.3, §3.4.4).
+
+``canonical_chunks`` canonicalizes a body piece by piece so that a 30 MB message is never
+copied whole; these tests pin it to ``canonical_body`` (the one-piece reference) on tiny pieces,
+where every boundary case (a CRLF run across pieces, a line longer than a piece, white space
+at a cut, an all-blank body) is met.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from minuku.auth.dkim import CanonicalBody
+from minuku.auth.dkimcore import _crlf, canonical_body, canonical_chunks, split_header
+
+ALGORITHMS = (b"simple", b"relaxed")
+
+
+def whole(algorithm: bytes, data: bytes, start: int = 0) -> bytes:
+    return canonical_body(algorithm, _crlf(data[start:]))
+
+
+def streamed(algorithm: bytes, data: bytes, start: int = 0, size: int = 4) -> bytes:
+    return b"".join(canonical_chunks(algorithm, data, start, size))
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\r\n",
+        b"\r\n\r\n\r\n\r\n\r\n",  # nothing but empty lines, across many pieces
+        b"   \r\n \t \r\n",  # blank lines made of white space (relaxed: empty body)
+        b"abc",  # no final line break: one is added
+        b"abc\r",  # a bare CR at the very end
+        b"a\r\r\n\r\n",  # a CR before the CRLF run
+        b"line one  \t  with   runs\t\r\nsecond\r\n\r\n\r\n",
+        b"unix\nline\nbreaks\n\n\n",  # bare LF become CRLF
+        b"mixed\r\nbreaks\nhere\r\n",
+        b"x" * 50 + b"\r\n",  # a line far longer than a piece
+        b"y" * 30 + b"   " + b"z" * 30,  # long line with a white space run inside
+        b" " * 40 + b"\r\n" + b"\t" * 40,  # long runs of white space only
+        b"end with spaces   ",
+        b"\r\n\r\ntext after leading blank lines\r\n",
+    ],
+)
+def test_streamed_canonical_body_is_the_whole_one(algorithm: bytes, body: bytes) -> None:
+    for size in (1, 2, 3, 4, 7, 64):
+        assert streamed(algorithm, body, size=size) == whole(algorithm, body), size
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=120).map(
+        # mostly the bytes that matter: white space, CR, LF, and a little text
+        lambda b: bytes(b" \t\r\nab"[x % 6] for x in b)
+    ),
+    st.integers(min_value=1, max_value=9),
+    st.sampled_from(ALGORITHMS),
+)
+def test_streamed_canonical_body_matches_on_any_layout(body: bytes, size: int, algo: bytes) -> None:
+    assert streamed(algo, body, size=size) == whole(algo, body)
+
+
+def test_body_read_in_place_after_the_header() -> None:
+    raw = b"From: a@example.org\r\nSubject: x\r\n\r\nbody  text \r\n\r\n"
+    fields, start = split_header(raw)
+    assert [n for n, _ in fields] == [b"From", b"Subject"]
+    assert streamed(b"relaxed", raw, start) == b"body text\r\n"
+    assert streamed(b"simple", raw, start) == b"body  text \r\n"
+
+
+def test_body_hash_with_length_limit_hashes_the_first_l_bytes() -> None:
+    # RFC 6376 §3.5 l=: the hash covers that many bytes of the canonical body
+    data = b"first line\r\nsecond line\r\n" * 10
+    body = CanonicalBody(data)
+    canonical = whole(b"relaxed", data)
+    for limit in (0, 5, 12, 100, len(canonical), len(canonical) + 50):
+        want = hashlib.sha256(canonical[:limit]).digest()
+        assert body.body_hash(b"relaxed/relaxed", b"rsa-sha256", limit) == want
+    assert (
+        body.body_hash(b"relaxed/relaxed", b"rsa-sha256", None)
+        == hashlib.sha256(canonical).digest()
+    )
+
+
+def test_unsigned_content_after_length_limit_is_seen() -> None:
+    data = b"signed part\r\n" + b"\r\n \r\n" + b"appended by an attacker\r\n"
+    body = CanonicalBody(data)
+    canonical = whole(b"simple", data)
+    for limit in range(len(canonical) + 2):
+        assert body.unsigned_after(b"simple/simple", limit) == bool(canonical[limit:].strip())
+    assert body.unsigned_after(b"bogus/c", 3) is False
