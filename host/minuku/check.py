@@ -9,6 +9,7 @@ that says why: a hostile message never crashes the host and never comes out ``ok
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from .auth.results import unchecked_summary
@@ -62,6 +63,7 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
             from .dnspolicy import BrandOnlyResolver
 
             auth_resolver = BrandOnlyResolver(auth_resolver)
+        started = time.monotonic()
         auth = authenticate(
             view,
             resolver=auth_resolver,
@@ -70,11 +72,20 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
                 dns_budget_s=options.dns_budget_s,
             ),
         )
+        # Issue 11.3: a brand-like From domain served by the brand's own name servers is its
+        # own; asked with what is left of the message's DNS budget (lookalike module).
+        owned: tuple[str, ...] = ()
+        if auth_resolver is not None:
+            from .lookalike import dns_owned_senders
+
+            left = options.dns_budget_s - (time.monotonic() - started)
+            owned = dns_owned_senders((a.domain for a in view.from_), auth_resolver, left)
         return analyse(
             view,
             auth,
             offline=options.offline,
             trusted_arc_sealers=options.trusted_arc_sealers,
+            dns_owned=owned,
         )
     except RecursionError:
         reason = "message too deeply nested"

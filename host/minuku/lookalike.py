@@ -49,13 +49,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import catalogue as _catalogue
 from .catalogue import BrandLabel, Catalogue, normalize_host, public_suffix
 from .catalogue import registrable as _registrable
 from .confusables import is_mixed_script, loose_ascii, skeleton
 from .memo import DNS_NAME_CHARS, capped_cache
+
+if TYPE_CHECKING:
+    from .dns import Resolver
 
 Technique = Literal["homoglyph", "mixed_script", "typo", "subdomain", "combosquat", "tld_swap"]
 
@@ -65,6 +68,8 @@ __all__ = [
     "Technique",
     "brand_of",
     "check_domain",
+    "corroborated_owner",
+    "dns_owned_senders",
     "default_engine",
     "hosting_service",
     "registrable",
@@ -267,6 +272,9 @@ class LookalikeEngine:
         self._hosting = hosting_index()
         self._owner_regs = frozenset(_registrable(d) or d for _, d in _catalogue.all_domains(cat))
         self._build_probes(cat)
+        self._ambiguous_labels = frozenset(
+            lb.label for b in cat.brands for lb in b.labels if lb.ambiguous
+        )
         self._glue_by: dict[str, list[tuple[str, BrandLabel]]] = {}
         for bid, lb in self._glue:
             self._glue_by.setdefault(lb.label, []).append((bid, lb))
@@ -332,6 +340,12 @@ class LookalikeEngine:
         }
 
     # --- public ---------------------------------------------------------------------------
+
+    def ns_suffixes(self, brand_id: str) -> tuple[str, ...]:
+        try:
+            return self._cat.brand(brand_id).ns_suffixes
+        except KeyError:
+            return ()
 
     def brand_of(self, domain: str) -> str | None:
         owner = self._cat.owner_of(domain)
@@ -436,6 +450,12 @@ class LookalikeEngine:
         )
         if hit is not None and hosting is not None:
             return "subdomain", hit.brand_id, f"{hit.detail} on {hosting.service}"
+        if hit is not None and sub and hit.label in self._ambiguous_labels:
+            # "au" in a random registrable label (au117kq.cn) says less than an unambiguous
+            # brand in the subdomain (rner-cari-login): report the subdomain's brand.
+            better = self._analyse_sub(sub, name, context, relaxed, hosting, reg)
+            if better is not None:
+                return better
         if hit is not None:
             if hit.kind == "exact":
                 return "tld_swap", hit.brand_id, f"{hit.label} under .{suffix}"
@@ -447,10 +467,28 @@ class LookalikeEngine:
             hit = self._match(sub, context, allow_typo=False, relaxed=relaxed, whole=False)
             if hit is not None:
                 return "subdomain", hit.brand_id, f"{hit.detail} {where}"
+        return self._analyse_sub(sub, name, context, relaxed, hosting, reg, embedded_name=True)
+
+    def _analyse_sub(
+        self,
+        sub: str,
+        name: str,
+        context: list[str],
+        relaxed: bool,
+        hosting: HostingService | None,
+        reg: str,
+        *,
+        embedded_name: bool = False,
+    ) -> tuple[Technique, str, str] | None:
+        where = f"on {hosting.service} ({hosting.pattern})" if hosting else f"in subdomain of {reg}"
+        if not embedded_name and sub:
+            hit = self._match(sub, context, allow_typo=False, relaxed=relaxed, whole=False)
+            if hit is not None and hit.label not in self._ambiguous_labels:
+                return "subdomain", hit.brand_id, f"{hit.detail} {where}"
         # The brand inside a longer label, glued to anything (smbcgp, amazonncoonnzjp), typo'd
         # within its length's budget (amazom, ameazon, soffbank), in EVERY label: phishing kits
         # put it in a throw-away subdomain (www.amazom.<random>.com, amazonc.jp.<random>.cn).
-        if name and name.isascii():
+        if embedded_name and name and name.isascii():
             found = self._embedded(name, context, relaxed, in_name=True)
             if found is not None:
                 if hosting is not None:
@@ -815,6 +853,61 @@ def _tokens(text: str) -> list[str]:
 @cache
 def default_engine() -> LookalikeEngine:
     return LookalikeEngine(_catalogue.load())
+
+
+def corroborated_owner(
+    domain: str, resolver: Resolver, *, engine: LookalikeEngine | None = None
+) -> str | None:
+    """Online only: the brand whose OWN name servers serve ``domain``'s zone, for a domain the
+    catalogue does not list but the engine finds brand-like (issue 11.3), else None.
+
+    Evidence: every NS host of the registrable domain lies under one of the brand's
+    ``ns_suffixes`` (Amazon's private amzndns.* servers). Not MX: a zone names any MX host it
+    likes (``MX 10 amazon-smtp.amazon.com`` costs nothing), and hosted mail puts every
+    customer's MX under the provider's domain (``*.mail.protection.outlook.com``). Not shared
+    DNS products (Route 53's awsdns-NN, Azure DNS): anyone can use those. Limits, said plainly:
+    a recursive resolver returns the zone's own NS set, which an attacker running its own
+    authoritative servers could write to name amzndns hosts; the check is one query, made only
+    for a sender domain that DMARC already asks about, and any error or empty answer leaves the
+    domain suspicious. Hosts on hosting services are never corroborated (their NS is the
+    provider's)."""
+    eng = engine or default_engine()
+    match = eng.check(domain)
+    if match is None:
+        return None
+    host = normalize_host(domain)
+    reg = _registrable(host)
+    if reg is None or hosting_service(host) is not None:
+        return None
+    suffixes = eng.ns_suffixes(match.brand_id)
+    if not suffixes:
+        return None
+    try:
+        answers = resolver.query(reg, "NS")
+    except Exception:  # noqa: BLE001 - no answer is no evidence: the domain stays suspicious
+        return None
+    hosts = [a.strip().rstrip(".").lower() for a in answers[:16]]
+    if hosts and all(any(h.endswith("." + s) for s in suffixes) for h in hosts):
+        return match.brand_id
+    return None
+
+
+def dns_owned_senders(
+    domains: Iterable[str | None], resolver: Resolver, budget_s: float
+) -> tuple[str, ...]:
+    """The sender domains (From) that ``corroborated_owner`` finds to be a brand's own, asked
+    through ``resolver`` within what is left of the message's DNS budget (``budget_s``;
+    nothing is asked when it is spent). At most two domains: a header can list many."""
+    from .dns import BudgetResolver
+
+    if budget_s <= 0:
+        return ()
+    budget = BudgetResolver(resolver, budget_s=budget_s)
+    out: list[str] = []
+    for d in list(dict.fromkeys(x for x in domains if x))[:2]:
+        if corroborated_owner(d, budget) is not None:
+            out.append(d)
+    return tuple(out)
 
 
 def check_domain(domain: str) -> LookalikeMatch | None:

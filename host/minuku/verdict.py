@@ -101,11 +101,15 @@ class Analysis:
     full_advice: bool = False
 
 
-def lookalike_findings(view: MessageView, dkim_domains: Iterable[str | None] = ()) -> list[Finding]:
+def lookalike_findings(
+    view: MessageView, dkim_domains: Iterable[str | None] = (), owned: Iterable[str] = ()
+) -> list[Finding]:
     """Look-alike domains in From, Reply-To, Sender, Return-Path and the given DKIM d= (rule 2).
 
-    Headers only: ``quickcheck`` keeps these when a full check is cut short.
+    Headers only: ``quickcheck`` keeps these when a full check is cut short. ``owned``: sender
+    domains that DNS showed to be the brand's own (``lookalike.dns_owned_senders``, online).
     """
+    owned_set = frozenset(owned)
     from .lookalike import check_domain
 
     out: list[Finding] = []
@@ -122,7 +126,7 @@ def lookalike_findings(view: MessageView, dkim_domains: Iterable[str | None] = (
     roles += [("lookalike_dkim", d, Severity.WARNING) for d in list(dkim_domains)[:_MAX_ROLE]]
     seen: set[tuple[str, str]] = set()
     for code, domain, sev in roles:
-        if not domain or (code, domain) in seen:
+        if not domain or (code, domain) in seen or domain in owned_set:
             continue
         seen.add((code, domain))
         m = check_domain(domain)
@@ -616,6 +620,7 @@ def analyse(
     *,
     offline: bool,
     trusted_arc_sealers: tuple[str, ...] = (),
+    dns_owned: tuple[str, ...] = (),
 ) -> Analysis:
     from .claims import claimed_brand, detect_claims
     from .delivery import detect_delivery
@@ -624,7 +629,7 @@ def analyse(
 
     delivery = detect_delivery(view, auth, extra_sealers=trusted_arc_sealers)
     findings = _shape_findings(view)
-    lookalikes = lookalike_findings(view, (sig.domain for sig in auth.dkim.signatures))
+    lookalikes = lookalike_findings(view, (sig.domain for sig in auth.dkim.signatures), dns_owned)
     findings += lookalikes
     claims = detect_claims(view)
     brand = claimed_brand(claims)
