@@ -7,6 +7,7 @@ from ``../shared/corpora/lists.tar.xz`` when absent; never committed), K copies 
 3: ~3,300 messages, ~45 MB), written as mboxrd (">From " escaped). Each run is the command a
 user types, ``python -m minuku scan --offline --jsonl --jobs J MBOX``, from this source tree;
 the clock covers the whole command (start-up, the fork server, every message, the output).
+Every run uses one snapshot of ``host/`` (the working tree may change between runs).
 While it runs the RSS of the scan process and of all its descendants (fork server, check
 processes) is sampled every 0.1 s from ``/proc``: "tree" sums RSS, so pages the check processes
 share with the fork server count more than once (an upper bound). With ``--flat`` (default on)
@@ -20,7 +21,9 @@ cores too. Target (issue 10): speed-up >= 0.8 x N on N cores.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -80,6 +83,16 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (its own threads, not its children)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _descendants(root: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -99,17 +112,21 @@ def _descendants(root: int) -> list[int]:
     return out
 
 
-def run_scan(mbox: Path, jobs: int, out: Path) -> tuple[float, int, int, int]:
-    """(seconds, peak RSS of the scan process kB, peak RSS of its whole tree kB, processes)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "host"))
+def run_scan(mbox: Path, jobs: int, out: Path, source: Path) -> tuple[float, int, int, int, float]:
+    """(seconds, peak RSS of the scan process kB, peak RSS of its whole tree kB, processes,
+    CPU seconds of the whole tree as last seen)."""
+    env = dict(os.environ, PYTHONPATH=str(source))
     cmd = [sys.executable, "-m", "minuku", "scan", "--offline", "--jsonl", "--jobs", str(jobs)]
     t = time.perf_counter()
     with open(out, "wb") as fh:
         p = subprocess.Popen([*cmd, str(mbox)], stdout=fh, env=env)
         peak_self = peak_tree = most = 0
+        cpu: dict[int, float] = {}
         while p.poll() is None:
             pids = _descendants(p.pid)
             rss = [_rss_kb(pid) for pid in pids]
+            for pid in pids:
+                cpu[pid] = max(cpu.get(pid, 0.0), _cpu_s(pid))
             peak_self = max(peak_self, rss[0])
             peak_tree = max(peak_tree, sum(rss))
             most = max(most, len(pids))
@@ -117,7 +134,7 @@ def run_scan(mbox: Path, jobs: int, out: Path) -> tuple[float, int, int, int]:
     seconds = time.perf_counter() - t
     if p.returncode not in (0, 1, 2):
         raise SystemExit(f"scan failed with status {p.returncode}")
-    return seconds, peak_self, peak_tree, most
+    return seconds, peak_self, peak_tree, most, sum(cpu.values())
 
 
 def main() -> None:
@@ -133,6 +150,11 @@ def main() -> None:
     files = corpus()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # Every run gets the same code: a snapshot of host/, not the working tree that others
+        # may be editing between two runs.
+        source = folder / "host"
+        shutil.copytree(ROOT / "host", source, ignore=shutil.ignore_patterns("__pycache__"))
+        compileall.compile_dir(source, quiet=1)  # neither run pays for compiling
         mbox = folder / "large.mbox"
         n = write_mbox(mbox, files, args.copies)
         size_mb = mbox.stat().st_size / 1e6
@@ -141,14 +163,18 @@ def main() -> None:
             f" {os.cpu_count()} cores, {default_jobs()} usable"
         )
         rates = {}
+        cpus = {}
         for j in (1, jobs):
             before = load()
-            secs, peak_self, peak_tree, procs = run_scan(mbox, j, folder / f"out{j}.jsonl")
+            secs, peak_self, peak_tree, procs, cpu = run_scan(
+                mbox, j, folder / f"out{j}.jsonl", source
+            )
             rates[j] = n / secs
+            cpus[j] = cpu
             print(
-                f"  --jobs {j}: {n / secs:7.1f} msg/s ({secs:.1f} s); peak RSS scan process"
-                f" {peak_self / 1024:.0f} MiB, whole tree {peak_tree / 1024:.0f} MiB"
-                f" ({procs} processes); load {before} -> {load()}"
+                f"  --jobs {j}: {n / secs:7.1f} msg/s ({secs:.1f} s, {cpu:.1f} CPU s);"
+                f" peak RSS scan process {peak_self / 1024:.0f} MiB, whole tree"
+                f" {peak_tree / 1024:.0f} MiB ({procs} processes); load {before} -> {load()}"
             )
         same = (folder / "out1.jsonl").read_bytes() == (folder / f"out{jobs}.jsonl").read_bytes()
         speedup = rates[jobs] / rates[1]
@@ -156,11 +182,27 @@ def main() -> None:
             f"  speed-up x{speedup:.2f} with {jobs} jobs (target >= {0.8 * jobs:.1f});"
             f" outputs of --jobs 1 and --jobs {jobs} {'identical' if same else 'DIFFER'}"
         )
+        if not same:
+            one = (folder / "out1.jsonl").read_text("utf-8").splitlines()
+            many = (folder / f"out{jobs}.jsonl").read_text("utf-8").splitlines()
+            diff = [(a, b) for a, b in zip(one, many, strict=False) if a != b]
+            print(f"  {len(diff)} records differ (lines: {len(one)} / {len(many)}); first ones:")
+            for a, b in diff[:3]:
+                print(f"    --jobs 1: {a[:300]}\n    --jobs {jobs}: {b[:300]}")
+        # What the other processes on a shared machine cannot blur: the CPU the work itself
+        # costs. Equal CPU per message means no parallel overhead: on N free cores the
+        # wall-clock speed-up then approaches N.
+        print(
+            f"  CPU per message: --jobs 1 {cpus[1] / n * 1e3:.2f} ms, --jobs {jobs}"
+            f" {cpus[jobs] / n * 1e3:.2f} ms (parallel overhead {cpus[jobs] / cpus[1] - 1:+.0%})"
+        )
         if not args.no_flat:
             big = folder / "double.mbox"
             n2 = write_mbox(big, files, args.copies * 2)
             before = load()
-            secs, peak_self, peak_tree, procs = run_scan(big, jobs, folder / "double.jsonl")
+            secs, peak_self, peak_tree, procs, _ = run_scan(
+                big, jobs, folder / "double.jsonl", source
+            )
             print(
                 f"  flat memory: {n2} messages ({big.stat().st_size / 1e6:.0f} MB), --jobs {jobs}:"
                 f" {n2 / secs:.1f} msg/s; peak RSS scan process {peak_self / 1024:.0f} MiB,"
