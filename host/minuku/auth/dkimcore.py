@@ -256,6 +256,17 @@ def select_headers(headers: Sequence[Field], include: Sequence[bytes]) -> list[F
     return selected
 
 
+def relaxed_header(field: Field) -> Field:
+    """dkimpy's relaxed header canonicalization of one field (RFC 6376 §3.4.2) with
+    ``bytes.replace`` instead of its two regex passes (``\r?\n`` removed, ``[\t ]+`` to one
+    space): the same bytes, several times faster on long folded fields."""
+    name, value = field
+    value = value.replace(b"\r\n", b"").replace(b"\n", b"").replace(b"\t", b" ")
+    while b"  " in value:
+        value = value.replace(b"    ", b" ").replace(b"  ", b" ")
+    return name.lower().rstrip(), value.strip() + b"\r\n"
+
+
 class CanonicalHeaders:
     """The message's header fields under each canonicalization, each field canonicalized on
     first use: a signature hashes a dozen of a message's fields, not its hundred Received."""
@@ -268,10 +279,15 @@ class CanonicalHeaders:
     def field(self, policy: Any, index: int) -> Field:
         """Field ``index`` under ``policy``'s header canonicalization (field by field, as
         dkimpy's ``canonicalize_headers`` maps each field on its own)."""
-        key = (policy.header_algorithm.name, index)
+        name: bytes = policy.header_algorithm.name
+        key = (name, index)
         got = self._done.get(key)
         if got is None:
-            got = policy.canonicalize_headers([self.headers[index]])[0]
+            header = self.headers[index]
+            if name == b"relaxed":
+                got = relaxed_header(header)
+            else:
+                got = policy.canonicalize_headers([header])[0]
             self._done[key] = got
         return got
 
@@ -338,7 +354,11 @@ def header_digest(
         # As dkimpy (its bug #644046): a second From field breaks the signature.
         include.append(b"from")
     signed = canonical.select(policy, include)
-    own = policy.canonicalize_headers([(sig_field[0], strip_b_value(sig_field[1]))])
+    stripped = (sig_field[0], strip_b_value(sig_field[1]))
+    if policy.header_algorithm.name == b"relaxed":
+        own = [relaxed_header(stripped)]
+    else:
+        own = policy.canonicalize_headers([stripped])
     for name, value in [*signed, *((n, v.rstrip()) for n, v in own)]:
         hasher.update(name)
         hasher.update(b":")
