@@ -297,3 +297,27 @@ def test_engine_caches_are_bounded() -> None:
         eng.check(f"amazon-{i}-x{i}.example.com")
     assert len(eng._check_host) <= 8
     assert len(eng._candidates) <= 8
+
+
+# --- 6. minuku domain --explain ----------------------------------------------------------------
+
+
+def test_explain_says_why_a_name_is_not_flagged() -> None:
+    from minuku.lookalike import explain_clean
+
+    assert "amazon's own domain" in explain_clean("amazon.jobs")
+    assert "source: knowledge" in explain_clean("amazon.jobs")
+    assert "known unrelated" in explain_clean("smbc-comics.com")
+    assert "ordinary word" in explain_clean("apple-pie.com")
+    assert "au's own" in explain_clean("www.au.com")
+    assert explain_clean("example.com").startswith("no brand token")
+    assert explain_clean("x" * 2000) == "not a host name"
+
+
+def test_cli_domain_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    from minuku.cli import main
+
+    assert main(["domain", "--explain", "amazon.jobs", "amazom-login.example.com"]) == 1
+    out = capsys.readouterr().out
+    assert "amazon.jobs: genuine amazon domain" in out and "why: amazon.jobs is amazon's" in out
+    assert "imitates amazon (subdomain: 'amazom'" in out

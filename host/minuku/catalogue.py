@@ -53,6 +53,8 @@ class BrandLabel:
     # Fewer edits than the length allows, for a label that begins with a common word
     # (microsoft: two edits reach microhost, microstock).
     max_edits: int | None = None
+    # False: a typo of the label counts only as a whole label part (saisorn-…, not samsonite).
+    glued_typos: bool = True
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,15 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         max_edits = item.get("max_edits")
         if max_edits is not None and not isinstance(max_edits, int):
             raise TypeError(f"brands.json: {bid}: max_edits must be an integer")
-        labels.append(BrandLabel(label, typo, bool(item.get("ambiguous", False)), max_edits))
+        labels.append(
+            BrandLabel(
+                label,
+                typo,
+                bool(item.get("ambiguous", False)),
+                max_edits,
+                bool(item.get("glued_typos", True)),
+            )
+        )
     dkim_domains = tuple(
         normalize_host(d) for d in _strs(raw.get("dkim_domains"), f"{bid}.dkim_domains")
     )

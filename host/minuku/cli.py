@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("domain", help="tell whether domains imitate a brand")
     p.add_argument("names", nargs="+")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--explain", action="store_true", help="say why a name is NOT flagged")
     p.set_defaults(func=cmd_domain)
 
     p = sub.add_parser("host", help="run the native-messaging host (Thunderbird starts this)")
@@ -449,6 +450,10 @@ def cmd_domain(args: argparse.Namespace) -> int:
                 "genuine_brand": owner.id if owner else None,
             }
         )
+        if getattr(args, "explain", False) and m is None:
+            from .lookalike import explain_clean
+
+            rows[-1]["why_not"] = explain_clean(name)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -459,6 +464,8 @@ def cmd_domain(args: argparse.Namespace) -> int:
                 print(f"{r['domain']}: genuine {r['genuine_brand']} domain")
             else:
                 print(f"{r['domain']}: no brand imitation found")
+            if r.get("why_not"):
+                print(f"  why: {r['why_not']}")
     return 1 if any(r["imitates"] for r in rows) else 0
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "check_domain",
     "corroborated_owner",
     "dns_owned_senders",
+    "explain_clean",
     "default_engine",
     "hosting_service",
     "registrable",
@@ -157,6 +158,7 @@ class _Probe:
     k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9 (typo "full" only)
     ambiguous: bool
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
+    whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ class LookalikeEngine:
                 k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else 2)
                 k = min(k, lb.max_edits if lb.max_edits is not None else k)
                 edge = lb.label in cat.lookalike.edge_labels
-                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge))
+                whole = n <= 5 or not lb.glued_typos
+                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge, whole))
         # Longer labels first: "rakutencard" is reported rather than "rakuten".
         probes.sort(key=lambda p: (-len(p.folded), p.brand_id))
         self._probes = tuple(probes)
@@ -346,6 +349,45 @@ class LookalikeEngine:
             return self._cat.brand(brand_id).ns_suffixes
         except KeyError:
             return ()
+
+    def explain_clean(self, domain: str) -> str:
+        host = normalize_host(_PORT_RE.sub("", domain[: _MAX_HOST * 4].strip()))
+        if not host or len(host) > _MAX_HOST or host.startswith("[") or ":" in host:
+            return "not a host name"
+        if _IPV4_RE.match(host):
+            return "an IP address: no brand name to imitate"
+        if self.check(host) is not None:
+            return "it IS reported as a look-alike"
+        cat = self._cat
+        owned = cat.owned_host(host)
+        if owned is not None:
+            return f"a host of {owned}'s own (owned_hosts in brands.json)"
+        owner = cat.owner_of(host)
+        reg = _registrable(host) or host
+        if owner is not None and self._hosting.find(host) is None:
+            src = owner.domain_sources.get(reg) or owner.domain_sources.get(
+                next((d for d in owner.domains if _registrable(d) == reg), ""), ""
+            )
+            return f"{reg} is {owner.id}'s own domain (source: {src or 'catalogue'})"
+        if reg in cat.lookalike.known_domains:
+            return f"{reg} is a known unrelated site (lookalike.known_domains)"
+        text = "".join(_TOKEN_RE.findall(host))
+        for i in self._candidates(text):
+            p = self._probes[i]
+            pos = text.find(p.label)
+            if pos == -1:
+                continue
+            stops = self._stops.get(p.folded, ())
+            if _covered(text, pos, pos + len(p.label), stops):
+                word = next(w for w in stops if w in text)
+                return f"{p.label!r} is inside the word {word!r} (a stop word of {p.brand_id})"
+            if p.ambiguous:
+                return (
+                    f"{p.label!r} is also an ordinary word: it counts only next to a strong "
+                    "affix (login, jp, card, …) or another name of the brand"
+                )
+            return f"{p.label!r} stands inside a longer word here, where it is not the brand"
+        return "no brand token, typo or homoglyph of a catalogue brand"
 
     def brand_of(self, domain: str) -> str | None:
         owner = self._cat.owner_of(domain)
@@ -518,7 +560,7 @@ class LookalikeEngine:
             return None
         best = self._embedded_in(text, raw_parts, context, relaxed, in_name, whole=False)
         loose_parts = [loose_ascii(x) for x in raw_parts]
-        if best is None and loose_parts != raw_parts:
+        if best is None:
             best = self._embedded_in(
                 "".join(loose_parts), loose_parts, context, relaxed, in_name, whole=True
             )
@@ -659,8 +701,9 @@ class LookalikeEngine:
                 if dist == 1 and m < 6 and not self._plausible_slip(cand, target):
                     continue
                 # A short label typo'd inside a longer word is usually another word (samson,
-                # orion, jacks): for five letters or fewer only a whole part counts.
-                if m <= 5 and not (a in edges and z in edges):
+                # orion, jacks): for five letters or fewer (and labels marked so) only a whole
+                # part counts.
+                if p.whole_typos and not (a in edges and z in edges):
                     continue
                 if not allowed(a, z):
                     continue
@@ -669,12 +712,24 @@ class LookalikeEngine:
         return best
 
     def _genuine_prefix(self, host: str) -> tuple[Technique, str, str] | None:
-        # Longest genuine brand domain that the host starts with, followed by a separator.
-        for pos in range(len(host) - 1, 0, -1):
+        """A genuine brand domain followed by a separator, at the start of the host or of any
+        label (account-update.amazon.co.jp.tsoftbank.info): the longest, leftmost."""
+        start = 0
+        while True:
+            found = self._genuine_at(host, start)
+            if found is not None:
+                return found
+            start = host.find(".", start) + 1
+            if start == 0:
+                return None
+
+    def _genuine_at(self, host: str, start: int) -> tuple[Technique, str, str] | None:
+        # Longest genuine brand domain that host[start:] starts with, followed by a separator.
+        for pos in range(len(host) - 1, start, -1):
             sep = host[pos]
             if sep not in ".-_":
                 continue
-            prefix = host[:pos]
+            prefix = host[start:pos]
             bid = self._genuine.get(prefix)
             if bid is None:
                 continue
@@ -759,6 +814,8 @@ class LookalikeEngine:
         best: tuple[int, str, str] | None = None
         for bid, label in sorted(candidates):
             target, limit = self._full[(bid, label)]
+            if folded in self._stops.get(target, ()) or tok in self._stops.get(target, ()):
+                continue
             dist = _osa(folded, target, limit)
             if dist == 0 or dist > limit or (dist == 2 and folded[0] != target[0]):
                 continue
@@ -908,6 +965,14 @@ def dns_owned_senders(
         if corroborated_owner(d, budget) is not None:
             out.append(d)
     return tuple(out)
+
+
+def explain_clean(domain: str, *, engine: LookalikeEngine | None = None) -> str:
+    """Why ``domain`` is NOT reported as a look-alike (``minuku domain --explain``): owned by a
+    brand (and where that knowledge comes from), a known unrelated site, a brand-like string
+    that a stop word or a missing affix leaves alone, or no brand token at all."""
+    eng = engine or default_engine()
+    return eng.explain_clean(domain)
 
 
 def check_domain(domain: str) -> LookalikeMatch | None:
