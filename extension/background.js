@@ -48,7 +48,8 @@ browser.runtime.onMessage.addListener((msg, sender) => {
 });
 
 browser.messageDisplay.onMessagesDisplayed.addListener((tab, list) => {
-  ready.then((c) => c.onMessagesDisplayed(tab, list)).catch((e) => console.warn("minuku:", e));
+  // The displayed message goes first: background checks hold back from this moment on.
+  arrival.foreground(ready.then((c) => c.onMessagesDisplayed(tab, list))).catch((e) => console.warn("minuku:", e));
 });
 
 browser.menus.onClicked.addListener((info, tab) => {

@@ -38,6 +38,10 @@ export const MAX_JOBS = 20;
 export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
 export const CHUNK = 50; // results written per chunk
 export const IN_FLIGHT = 2; // background requests pipelined on the background port
+// After the displayed message's check, background work stays quiet a little longer: the
+// banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
+// IMAP, the server connections that getRaw also uses) with background checks.
+export const GRACE_MS = 300;
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024; // the host's cap (wire.MAX_MESSAGE_BYTES)
 export const MENU_CHECK_FOLDER = "minuku-check-folder";
 export const MENU_PAUSE = "minuku-pause-background";
@@ -108,6 +112,7 @@ export function createArrival({
   let pumping = null;
   let foregroundCount = 0;
   let foregroundIdle = null; // {promise, resolve} while foregroundCount > 0
+  let foregroundEnded = -Infinity; // when the last foreground check ended
   let lastError = null;
   let sinceFlush = 0;
   let optsCache = null; // {at, stored}
@@ -141,6 +146,7 @@ export function createArrival({
     }
     const end = () => {
       foregroundCount -= 1;
+      foregroundEnded = now();
       if (foregroundCount === 0 && foregroundIdle) {
         foregroundIdle.resolve();
         foregroundIdle = null;
@@ -151,7 +157,12 @@ export function createArrival({
   }
 
   async function waitForeground() {
-    while (foregroundIdle) await foregroundIdle.promise;
+    for (;;) {
+      while (foregroundIdle) await foregroundIdle.promise;
+      const quiet = foregroundEnded + GRACE_MS - now();
+      if (quiet <= 0) return;
+      await new Promise((r) => setTimeout(r, quiet));
+    }
   }
 
   // ------------------------------------------------------------------ persistence

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tbharness import JS_FIND_BANNER
+
 USER = "hanako"
 PASSWORD = "minuku-e2e-secret"  # a throw-away account on a loopback-only server
 
@@ -204,6 +206,15 @@ class Dovecot:
             if typ != "OK":
                 raise RuntimeError(f"APPEND failed: {resp!r}")
 
+    def append_many(self, raws: list[bytes], mailbox: str = "INBOX") -> None:
+        """Deliver many mails over one connection (a burst of new mail)."""
+        with self.connect() as imap:
+            for raw in raws:
+                data = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                typ, resp = imap.append(mailbox, "", imaplib.Time2Internaldate(time.time()), data)
+                if typ != "OK":
+                    raise RuntimeError(f"APPEND failed: {resp!r}")
+
     def count(self, mailbox: str) -> int:
         """How many mails ``mailbox`` holds (deleted-flagged ones included: none expected)."""
         with self.connect() as imap:
@@ -270,7 +281,6 @@ def imap_prefs(port: int, email: str = "hanako@example-isp.ne.jp") -> str:
         "mail.server.server2.moveOnSpam": False,
         "mail.server.server2.offline_download": False,
         "mail.server.server2.autosync_offline_stores": False,
-        "mail.server.server2.max_cached_connections": 3,
         "mail.spam.manualMark": False,
         "mail.biff.show_alert": False,
         "mail.biff.play_sound": False,
@@ -421,3 +431,33 @@ for (const win of Services.wm.getEnumerator(null)) {
 }
 return null;
 """
+
+# Select the first message whose subject contains ``subject`` and time, in the chrome process,
+# until Minuku's banner is on screen for it (polled every 2 ms): the banner's latency.
+JS_TIME_BANNER = (
+    JS_FIND_BANNER
+    + """
+const [subject, done] = arguments;
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const a3 = win.gTabmail.currentAbout3Pane;
+let idx = -1;
+for (let i = 0; i < a3.gDBView.rowCount; i++) {
+  if (a3.gDBView.getMsgHdrAt(i).mime2DecodedSubject.includes(subject)) { idx = i; break; }
+}
+if (idx < 0) return done(null);
+const t0 = win.performance.now();
+a3.threadTree.selectedIndex = idx;
+const poll = () => {
+  const about = a3.messageBrowser.contentWindow;
+  const mp = about?.getMessagePaneBrowser?.();
+  const doc = mp?.contentDocument;
+  const shown = about?.gMessage?.mime2DecodedSubject ?? "";
+  if (doc && doc.readyState == "complete" && shown.includes(subject) && findBanner(doc)) {
+    return done(win.performance.now() - t0);
+  }
+  if (win.performance.now() - t0 > 20000) return done(-1);
+  win.setTimeout(poll, 2);
+};
+poll();
+"""
+)
