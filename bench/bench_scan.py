@@ -172,7 +172,8 @@ def main() -> None:
             rates[j] = n / secs
             cpus[j] = cpu
             print(
-                f"  --jobs {j}: {n / secs:7.1f} msg/s ({secs:.1f} s, {cpu:.1f} CPU s);"
+                f"  --jobs {j}: {n / secs:7.1f} msg/s ({secs:.1f} s, {cpu:.1f} CPU s: it got"
+                f" {cpu / secs:.2f} cores);"
                 f" peak RSS scan process {peak_self / 1024:.0f} MiB, whole tree"
                 f" {peak_tree / 1024:.0f} MiB ({procs} processes); load {before} -> {load()}"
             )
