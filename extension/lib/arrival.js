@@ -387,6 +387,7 @@ export function createArrival({
       page = await browser.messages.continueList(page.id);
     }
     Object.assign(job, { state: "done", finishedAt: now() });
+    log.info?.(`minuku: folder check done: ${job.done} messages, ${job.kept} checked before`);
   }
 
   function pump() {
