@@ -430,6 +430,30 @@ def test_folder_menu_pause_and_check_this_folder(env: Env) -> None:
         m.switch_to_window(main)
 
 
+def test_options_page_says_what_background_checking_does(env: Env) -> None:
+    """Issue 12.2/12.5: the options page's background section in plain words (what it does,
+    what it never does, the sender-names option). Its page runs in the add-on's process, so it
+    is checked by eye in the screenshot; its texts are in _locales (node tests)."""
+    url = env.tb.run(
+        """
+        const policy = WebExtensionPolicy.getByID(arguments[0]);
+        const win = Services.wm.getMostRecentWindow("mail:3pane");
+        const url = policy.getURL("options.html#arrival");
+        win.gTabmail.openTab("contentTab", { url });
+        return url;
+        """,
+        ["minuku@addons.minuku"],
+    )
+    assert url.endswith("options.html#arrival")
+    try:
+        time.sleep(2.5)
+        env.tb.screenshot(OUT / "arrival-options.png")
+    finally:
+        env.tb.run(
+            "const t = Services.wm.getMostRecentWindow('mail:3pane').gTabmail; t.closeTab(t.currentTabInfo);"
+        )
+
+
 def test_background_burst_does_not_delay_the_banner(env: Env) -> None:
     """Issue 12.1: Minuku's background work delays the banner of the mail the user opens by no
     more than 50 ms. During one burst of new mail, openings alternate between background
