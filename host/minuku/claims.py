@@ -91,6 +91,7 @@ _FROM_WORDS = ("から", "より")
 _LOGO_WORDS = ("logo", "ロゴ", "image", "画像")
 
 
+@capped_cache(4096, 256)  # list footers and signatures repeat from mail to mail (speed)
 def _norm(text: str) -> str:
     """Skeleton with separators as single spaces; brand names go through the same function."""
     out: list[str] = []
