@@ -11,7 +11,10 @@ import { HostClient } from "../../extension/lib/hostclient.js";
 import { memoryStorage } from "../../extension/lib/idb-kv.js";
 import { TAG_COLORS, TAG_KEYS, nextTags } from "../../extension/lib/tags.js";
 import { INBOX, JUNK, TRASH, fakeMailBrowser, mail, translate, verdictPayload } from "./arrival-fakes.mjs";
+import { createTranslator } from "../../extension/lib/i18n.js";
 import { FakeHost, LOCALES, helloResponse } from "./helpers.mjs";
+
+const createTranslatorFor = (lang) => createTranslator(LOCALES[lang], LOCALES.en);
 
 function verdictHost({ delayMs = 0 } = {}) {
   return new FakeHost((frame, host) => {
@@ -388,4 +391,36 @@ test("store: bounded, oldest generation dropped whole, kept across a reload", as
   assert.equal(again.size, 0);
   assert.equal((await again.get(fps.at(-1))).v, "ok");
   assert.equal(again.size, s.size);
+});
+
+test("the folder summary page shows the mail's subject and sender as text, never as markup", async () => {
+  const { FakeDocument } = await import("./helpers.mjs");
+  const { renderScan } = await import("../../extension/lib/scan-view.js");
+  const doc = new FakeDocument();
+  for (const id of ["heading", "state", "bar", "counts", "pause", "summary", "kept", "moved", "nothing"]) {
+    const e = doc.createElement("p");
+    e.setAttribute("id", id);
+    doc.body.append(e);
+  }
+  for (const id of ["summaryTable", "rows"]) {
+    const t = doc.createElement("table");
+    t.setAttribute("id", id);
+    t.append(doc.createElement("tbody"));
+    doc.body.append(t);
+  }
+  const hostile = "<img src=x onerror=alert(1)>【重要】";
+  const job = {
+    name: "<b>Inbox</b>", state: "done", total: 3, done: 3, kept: 1, moved: 1, error: null,
+    counts: { danger: 1, warning: 0, caution: 0, ok: 2, unknown: 0 },
+    rows: [{ verdict: "danger", subject: hostile, author: "\"Amazon\" <a@amazon-co-jp.example.top>", date: "2026-11-27T00:12:00.000Z", moved: true }],
+  };
+  const msg = (k, subs = []) => createTranslatorFor("en")(k, subs);
+  renderScan(doc, job, { paused: false }, msg);
+  assert.ok(!doc.log.elements.includes("img") && !doc.log.elements.includes("b"));
+  const rows = doc.getElementById("rows").querySelector("tbody");
+  assert.equal(rows.children.length, 1);
+  assert.equal(rows.children[0].children[1].textContent, hostile);
+  assert.match(rows.children[0].children[0].textContent, /Danger \(moved to Junk\)/);
+  assert.match(doc.getElementById("state").textContent, /Finished\. 3 of 3/);
+  assert.equal(doc.getElementById("pause").hidden, true, "nothing to pause once done");
 });
