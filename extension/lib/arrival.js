@@ -117,6 +117,7 @@ export function createArrival({
   let sinceFlush = 0;
   let optsCache = null; // {at, stored}
   let tagsReady = null;
+  let lastFailedJob = null; // the job the host failed in this pump (retried by the next one)
 
   async function stored() {
     if (optsCache && now() - optsCache.at < 2000) return optsCache.stored;
@@ -285,7 +286,8 @@ export function createArrival({
   async function drainNew() {
     while (pending.length && !paused) {
       const batch = pending.splice(0, IN_FLIGHT);
-      await Promise.all(
+      const failed = [];
+      const results = await Promise.allSettled(
         batch.map(async (item) => {
           await waitForeground();
           const id = await resolveId(item);
@@ -296,9 +298,21 @@ export function createArrival({
           } catch {
             return; // gone meanwhile
           }
-          await checkOne(h, { skipKept: false });
+          try {
+            await checkOne(h, { skipKept: false });
+          } catch (e) {
+            failed.push(item);
+            throw e;
+          }
         }),
       );
+      const fatal = results.find((r) => r.status === "rejected");
+      if (fatal) {
+        // No host (or an incompatible one): nothing is lost, the mail waits for the next try.
+        pending.unshift(...failed);
+        await saveState();
+        throw fatal.reason;
+      }
       if (pending.length === 0) await saveState();
     }
   }
@@ -366,7 +380,9 @@ export function createArrival({
         const p = checkOne(h, { skipKept: true }).then(
           (r) => count(job, h, r),
           (e) => {
-            Object.assign(job, { state: "error", error: String(e?.message ?? e), finishedAt: now() });
+            // The host is missing or incompatible: the folder check stops here and goes on
+            // at the next start (or the next new mail), where it left off.
+            Object.assign(job, { state: "error", error: String(e?.message ?? e), hostFailed: true, finishedAt: now() });
             lastError = job.error;
           },
         );
@@ -398,11 +414,18 @@ export function createArrival({
           if (paused) break;
           await drainNew();
           if (paused) break;
+          for (const j of jobs) {
+            if (j.state === "error" && j.hostFailed && j !== lastFailedJob) Object.assign(j, { state: "running", error: null, hostFailed: false });
+          }
           const job = jobs.find((j) => j.state === "running");
           if (!job) break;
           await runJob(job);
           await store.flush();
           await saveState();
+          if (job.hostFailed) {
+            lastFailedJob = job; // not again in this pump: the next trigger tries again
+            break;
+          }
         }
       } catch (e) {
         lastError = String(e?.message ?? e);
@@ -411,6 +434,7 @@ export function createArrival({
         await store.flush().catch(() => {});
         await saveState();
         pumping = null;
+        lastFailedJob = null;
       }
     })();
     return pumping;

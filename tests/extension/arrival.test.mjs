@@ -424,3 +424,52 @@ test("the folder summary page shows the mail's subject and sender as text, never
   assert.match(doc.getElementById("state").textContent, /Finished\. 3 of 3/);
   assert.equal(doc.getElementById("pause").hidden, true, "nothing to pause once done");
 });
+
+test("host missing: new mail and a folder check wait, nothing is lost, both go on when it is back", async () => {
+  const host = verdictHost();
+  host.missing = true;
+  const mails = [mail(1, { danger: true }), ...Array.from({ length: 5 }, (_, i) => mail(i + 2))];
+  const { b, arrival } = setup({ mails, host });
+  await arrive(arrival, b, 1);
+  assert.equal(arrival.status().pending, 1, "the new mail still waits");
+  assert.match(arrival.status().lastError ?? "", /No such native application/);
+  await arrival.checkFolder(INBOX);
+  await arrival.idle();
+  assert.notEqual(arrival.status().jobs[0].state, "done", "the folder check waits too");
+  host.missing = false;
+  await arrival.onNewMail(INBOX, { id: null, messages: [] }); // the next trigger
+  await arrival.idle();
+  assert.deepEqual(b.mails.get(1).tags, [TAG_KEYS.danger]);
+  assert.equal(arrival.status().pending, 0);
+  const [job] = arrival.status().jobs;
+  assert.equal(job.state, "done");
+  assert.equal(job.done, 6);
+});
+
+test("host uninstalled in the middle of a folder check: it stops, and resumes where it was", async () => {
+  let n = 0;
+  const host = new FakeHost((frame, h) => {
+    if (frame.type === "hello") return [helloResponse(frame.id)];
+    n += 1;
+    if (n === 30) {
+      h.missing = true; // uninstalled: the process dies, and cannot be started again
+      queueMicrotask(() => h.crash("the host exited"));
+      return [];
+    }
+    return [{ type: "result", protocol_version: 1, id: frame.id, partial: false, payload: verdictPayload(frame) }];
+  });
+  const { arrival } = setup({ generate: (id) => mail(id), generated: 100, host });
+  await arrival.start();
+  await arrival.checkFolder(INBOX);
+  await arrival.idle();
+  let [job] = arrival.status().jobs;
+  assert.equal(job.state, "error");
+  assert.ok(job.done < 100);
+  host.missing = false;
+  await arrival.onNewMail(INBOX, { id: null, messages: [] });
+  await arrival.idle();
+  [job] = arrival.status().jobs;
+  assert.equal(job.state, "done");
+  assert.equal(job.done, 100);
+  assert.ok(job.kept >= 25, `kept ${job.kept}: what was checked before is not checked again`);
+});
