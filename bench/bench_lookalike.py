@@ -148,7 +148,13 @@ def _approx_in(label: str, text: str, k: int) -> bool:
 
 
 def carries_token(host: str, labels: list[str]) -> bool:
-    for part in host.lower().split("."):
+    host = host.lower()
+    # The hosting provider's own name (compute.amazonaws.com) is no token of the phish.
+    owner = catalogue.load().owner_of(host)
+    if owner is not None:
+        reg = catalogue.registrable(host) or host
+        host = host[: -len(reg)]
+    for part in host.split("."):
         folded = loose_ascii(part.replace("-", "").replace("_", ""))
         for lab in labels:
             k = 0 if len(lab) <= 4 else (1 if len(lab) <= 8 else 2)
@@ -228,12 +234,47 @@ def speed(names: list[str]) -> None:
     )
 
 
+def stop_words(path: Path) -> dict[str, list[str]]:
+    """Dictionary words in which the engine finds a brand label (the stop_words of
+    brands.json were generated this way from wamerican's /usr/share/dict/words)."""
+    import re
+
+    eng = LookalikeEngine(catalogue.load())
+    words = sorted(
+        {
+            w.strip().lower()
+            for w in path.read_text().splitlines()
+            if re.fullmatch(r"[A-Za-z]+", w.strip())
+        }
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for w in words:
+        for in_name in (True, False):
+            r = eng._embedded(w, [], False, in_name=in_name)
+            if r is None:
+                continue
+            found = re.search(r"from '([a-z0-9]+)'|brand token '([a-z0-9]+)'", r[1])
+            lab = (found.group(1) or found.group(2)) if found else ""
+            if lab and w not in (lab, lab + "s"):
+                out[lab].add(w)
+            break
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--corpora", type=Path, default=Path("/tmp/minuku-lookalike"))
     ap.add_argument("--misses", type=int, default=0, help="show up to N missed hosts per group")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument(
+        "--stop-words", type=Path, metavar="WORDS", help="print stop words from a word list"
+    )
     args = ap.parse_args()
+    if args.stop_words:
+        import json
+
+        print(json.dumps(stop_words(args.stop_words), indent=1))
+        return 0
     csv_path, popular = _unpack(args.corpora)
     engine = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
     recall(engine, csv_path, args.misses)

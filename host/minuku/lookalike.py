@@ -89,6 +89,8 @@ class LookalikeMatch:
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
 _SEP_RE = re.compile(r"[-_]+")
+_DIGIT_RE = re.compile(r"[0-9]")
+_JOIN_RE = re.compile(r"[-_.]+")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
@@ -274,6 +276,7 @@ class LookalikeEngine:
         self._hosting = hosting_index()
         self._owner_regs = frozenset(_registrable(d) or d for _, d in _catalogue.all_domains(cat))
         self._build_probes(cat)
+        self._short_labels = frozenset(lab for lab in self._labels if len(lab) < _MIN_EMBEDDED)
         self._ambiguous_labels = frozenset(
             lb.label for b in cat.brands for lb in b.labels if lb.ambiguous
         )
@@ -485,6 +488,8 @@ class LookalikeEngine:
             sub = host[: -len(hosting.pattern) - 1]
             name = ""
             context = _tokens(sub)
+        if self._nothing_brandlike(host[: -len(suffix) - 1], context):
+            return None
         hit = (
             None
             if service_name
@@ -588,11 +593,12 @@ class LookalikeEngine:
         for x in parts:
             pos += len(x)
             edges.add(pos)
+        hyphens = set(edges)
         edges |= self._digit_edges(text)
         best: tuple[int, int, str, str, str] | None = None  # (edits, order, bid, label, span)
         for i in self._candidates(text):
             p = self._probes[i]
-            span = self._find_span(text, p, edges, whole=whole, in_name=in_name)
+            span = self._find_span(text, p, edges, hyphens, whole=whole, in_name=in_name)
             if span is None:
                 continue
             dist, a, z = span
@@ -632,9 +638,28 @@ class LookalikeEngine:
             for w in (*self._strong, *own)
         )
 
+    def _nothing_brandlike(self, labels: str, context: list[str]) -> bool:
+        """Fast path for the common host: no piece of any brand label in its labels (raw or
+        visually folded) and no short label (au, jcb, etc) as a token, so no rule can match."""
+        if not labels.isascii():
+            return False
+        # Separators dropped: pieces may straddle them (my-ts3, am-az-one, mi-carb).
+        joined = _JOIN_RE.sub("", labels)
+        if self._candidates(joined) or self._candidates(loose_ascii(joined)):
+            return False
+        short = self._short_labels
+        return not any(
+            "".join(context[i : i + w]) in short
+            for i in range(len(context))
+            for w in (1, 2, 3)
+            if i + w <= len(context)
+        )
+
     @staticmethod
     def _digit_edges(text: str) -> set[int]:
         """Positions where letters meet digits (microsofp4klg: the brand part ends at 9)."""
+        if _DIGIT_RE.search(text) is None:
+            return set()
         return {i for i in range(1, len(text)) if text[i].isdigit() != text[i - 1].isdigit()}
 
     def _candidates_uncached(self, text: str) -> tuple[int, ...]:
@@ -650,14 +675,19 @@ class LookalikeEngine:
         return tuple(sorted(found))
 
     def _find_span(
-        self, text: str, p: _Probe, edges: set[int], *, whole: bool, in_name: bool
+        self,
+        text: str,
+        p: _Probe,
+        edges: set[int],
+        hyphens: set[int],
+        *,
+        whole: bool,
+        in_name: bool,
     ) -> tuple[int, int, int] | None:
         """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
         target = p.folded if whole else p.label
         m = len(target)
         stops = self._stops.get(p.folded, ())
-
-        hyphens = edges - self._digit_edges(text)
 
         def allowed(a: int, z: int) -> bool:
             at_edges = a in edges and z in edges
