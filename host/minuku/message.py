@@ -871,8 +871,12 @@ def parse_message(raw: bytes) -> MessageView:
             continue
         sval = header_text(bvalue).rstrip("\r\n")
         raw_values.setdefault(lname, []).append(sval)
-        decoded, used = _decode_words(sval, defects, max(0, min(MAX_ENCODED_WORDS, word_budget)))
-        word_budget -= used
+        if "=?" in sval:
+            limit = max(0, min(MAX_ENCODED_WORDS, word_budget))
+            decoded, used = _decode_words(sval, defects, limit)
+            word_budget -= used
+        else:  # no encoded word (unfolding cannot make one): what _decode_words returns
+            decoded = _unfold(sval)
         headers.append((name, decoded))
         if lname.startswith("arc-"):
             arc.append((name, _unfold(sval)))
