@@ -458,8 +458,8 @@ def test_background_burst_does_not_delay_the_banner(env: Env) -> None:
     """Issue 12.1: Minuku's background work delays the banner of the mail the user opens by no
     more than 50 ms. During one burst of new mail, openings alternate between background
     checking paused and running (the pause toggle acts at once), so Thunderbird's own handling
-    of the burst and the machine's load weigh on both sides alike; the difference of the
-    medians is Minuku's share. Every opening is of a message not displayed before, timed in the
+    of the burst and the machine's load weigh on both sides alike; the median of the paired
+    differences is Minuku's share. Every opening is of a message not displayed before, timed in the
     chrome process from the selection to the banner on screen."""
     pairs = 7
     env.tb.set_storage({"moveDangerToJunk": False, "arrivalPaused": False})
@@ -515,6 +515,11 @@ def test_background_burst_does_not_delay_the_banner(env: Env) -> None:
         for name, xs in (("idle", idle), ("paused", paused), ("busy", busy))
     }
 
+    # Each pair is measured a second apart: its difference cancels the drift of the machine's
+    # load (other processes, Thunderbird still filing the burst) that the medians alone carry.
+    diffs = sorted(b - p for b, p in zip(busy, paused, strict=True))
+    share = diffs[len(diffs) // 2]
+
     def line(name: str, xs: list[float]) -> str:
         return f"  {name:6}: {', '.join(f'{x:.0f}' for x in xs)} (median {med[name]:.0f})\n"
 
@@ -524,13 +529,13 @@ def test_background_burst_does_not_delay_the_banner(env: Env) -> None:
         + line("paused", paused)
         + line("busy", busy)
         + f"  ({checked} of {n_burst} burst mails checked by Minuku during the measurement)\n"
-        + f"  Minuku's share (busy - paused medians): {med['busy'] - med['paused']:.0f} ms\n"
+        + f"  Minuku's share (median of the paired differences busy - paused): {share:.0f} ms\n"
         + f"  load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}\n"
     )
     (OUT / "arrival-latency.txt").write_text(report, "utf-8")
     env.tb.screenshot(OUT / "arrival-burst.png")
     env.tb.set_storage({"arrivalPaused": True})  # the rest of the burst is not this test's
-    assert med["busy"] - med["paused"] <= 50, report
+    assert share <= 50, report
 
 
 def test_folder_check_resumes_after_restart(env: Env) -> None:
