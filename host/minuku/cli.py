@@ -398,19 +398,25 @@ def cmd_scan(args: argparse.Namespace) -> int:
         jobs=args.jobs or default_jobs(),
         resolver_factory=factory,
     )
-    for record in records:
-        n += 1
-        counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
-        worst = max(worst, EXIT[record["verdict"]] if record["verdict"] != "unknown" else 0)
-        if args.jsonl:
-            print(json.dumps(record, ensure_ascii=False), flush=False)
-        elif record["verdict"] != "ok":
-            print(
-                f"{record['verdict']:8} {record['path']}  {record.get('title') or record.get('error', '')}"
-            )
-        if show_progress:
-            sys.stderr.write(f"\r{_bar(n, counts)}")
-            sys.stderr.flush()
+    try:
+        for record in records:
+            n += 1
+            counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
+            worst = max(worst, EXIT[record["verdict"]] if record["verdict"] != "unknown" else 0)
+            if args.jsonl:
+                print(json.dumps(record, ensure_ascii=False), flush=False)
+            elif record["verdict"] != "ok":
+                print(
+                    f"{record['verdict']:8} {record['path']}  {record.get('title') or record.get('error', '')}"
+                )
+            if show_progress:
+                sys.stderr.write(f"\r{_bar(n, counts)}")
+                sys.stderr.flush()
+    except KeyboardInterrupt:  # Ctrl-C: what was printed stands; the check processes end too
+        records.close()
+        sys.stdout.flush()
+        sys.stderr.write(f"\ninterrupted after {n} messages\n")
+        return 130
     if show_progress:
         sys.stderr.write("\n")
     if not args.jsonl:

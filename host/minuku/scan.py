@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def scan(
     cpu_budget_s: float | None = None,
     window: int | None = None,
     target: CheckFn | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """One record per item, in the order of ``items``, checked by ``jobs`` worker processes.
 
     ``items`` is consumed lazily, at most ``window`` (default ``4 * jobs``) ahead of the record

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -95,6 +96,9 @@ def _child_main(
     forked: bool,
 ) -> None:
     _detach_from_channel(conn.fileno() if forked else None)
+    # Ctrl-C in a terminal reaches the whole process group: it is the parent's to handle (a
+    # scan closes its children; Thunderbird never sends it to the host).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _warm_up()
     except Exception:  # noqa: BLE001 - a failed warm-up shows again, and is reported, per check
