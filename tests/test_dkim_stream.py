@@ -3,12 +3,15 @@
 ``canonical_chunks`` canonicalizes a body piece by piece so that a 30 MB message is never
 copied whole; these tests pin it to ``canonical_body`` (the one-piece reference) on tiny pieces,
 where every boundary case (a CRLF run across pieces, a line longer than a piece, white space
-at a cut, an all-blank body) is met.
+at a cut, an all-blank body) is met. The other speed paths of DKIM/ARC (relaxed header
+canonicalization, the header-field precheck, the header line split) are pinned to the dkimpy
+code or the regex they replace.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from dkim.canonicalization import Relaxed
@@ -19,6 +22,7 @@ from minuku.auth.dkimcore import (
     _crlf,
     canonical_body,
     canonical_chunks,
+    head_has_field,
     relaxed_header,
     split_header,
 )
@@ -118,3 +122,77 @@ def test_relaxed_header_folded_field() -> None:
     field = (b"Subject", b" hello\r\n\t  world \t\r\n\r\r\n end  \r\n")
     assert relaxed_header(field) == Relaxed.canonicalize_headers([field])[0]
     assert relaxed_header(field) == (b"subject", b"hello world \r end\r\n")
+
+
+_LAYOUT = st.binary(max_size=160).map(
+    lambda b: bytes(b"\r\n \tD:kim-SIGNATURE;x"[x % 20] for x in b)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LAYOUT)
+def test_head_has_field_fast_path_answers_as_the_regex(raw: bytes) -> None:
+    # the lowered, LF-led search finds a DKIM-Signature field exactly where (?im)^ does
+    from minuku.auth import dkim as dkim_mod
+
+    slow = dkim_mod._DKIM_FIELD
+    blank = re.search(rb"\n\r?\n", raw)
+    want = slow.search(raw, 0, blank.start() + 1 if blank else len(raw)) is not None
+    assert head_has_field(raw, slow, dkim_mod._DKIM_FIELD_LOW) == want
+
+
+def test_head_has_field_ignores_the_body_and_mid_line_names() -> None:
+    from minuku.auth import dkim as dkim_mod
+
+    args = (dkim_mod._DKIM_FIELD, dkim_mod._DKIM_FIELD_LOW)
+    assert head_has_field(b"DKIM-Signature: v=1\r\n\r\nbody", *args)
+    assert head_has_field(b"From: a\r\ndkim-signature\t: v=1\r\n\r\n", *args)
+    assert not head_has_field(b"From: a\r\n\r\nDKIM-Signature: in the body\r\n", *args)
+    assert not head_has_field(b"X-Note: DKIM-Signature: not a field\r\n\r\n", *args)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LAYOUT)
+def test_split_header_lines_as_the_regex_split(raw: bytes) -> None:
+    # split_message is dkimpy's rfc822_parse: compare with the regex line split it replaced
+    from minuku.auth.dkimcore import HeaderTooLarge, MessageFormatError, split_message
+
+    def reference(raw: bytes) -> object:
+        try:
+            return split_message_by_regex(raw)
+        except (HeaderTooLarge, MessageFormatError) as exc:
+            return type(exc)
+
+    try:
+        got: object = split_message(raw)
+    except (HeaderTooLarge, MessageFormatError) as exc:
+        got = type(exc)
+    assert got == reference(raw)
+
+
+def split_message_by_regex(raw: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The line split as it was (``re.split(rb"\\r?\\n", head)``), the rest as in dkimcore."""
+    from minuku.auth.dkimcore import _FIELD_NAME, MessageFormatError
+
+    if raw.startswith((b"\n", b"\r\n")):
+        return [], _crlf(raw[raw.index(b"\n") + 1 :])
+    blank = re.search(rb"\n\r?\n", raw)
+    head, body = (
+        (raw, b"") if blank is None else (raw[: blank.start() + 1], _crlf(raw[blank.end() :]))
+    )
+    lines = re.split(rb"\r?\n", head)
+    if lines and not lines[-1]:
+        lines.pop()
+    fields: list[tuple[bytes, list[bytes]]] = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            if not fields:
+                raise MessageFormatError("continuation")
+            fields[-1][1].append(line)
+            continue
+        match = _FIELD_NAME.match(line)
+        if match is not None:
+            fields.append((line[: match.end() - 1], [line[match.end() :]]))
+        elif not line.startswith(b"From "):
+            raise MessageFormatError("neither")
+    return [(n, b"\r\n".join(p) + b"\r\n") for n, p in fields], body

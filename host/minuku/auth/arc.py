@@ -45,6 +45,7 @@ from .dkimcore import (
     MessageFormatError,
     SignatureSyntaxError,
     SplitMessage,
+    head_has_field,
     header_digest,
     policy_for,
     signature_valid,
@@ -62,7 +63,7 @@ _INSTANCE = re.compile(rb"[\s;]?i\s*=\s*(\d+)", re.IGNORECASE)  # dkimpy's ARC.I
 _AUTHSERV_ID = re.compile(r'^\s*(?:\([^)]*\)\s*)*("(?:[^"\\]|\\.)*"|[^\s;()]+)')
 _MAX_TEXT = 2048
 _ARC_FIELD = re.compile(rb"(?im)^arc-(?:seal|message-signature|authentication-results)[ \t]*:")
-_BLANK_LINE = re.compile(rb"\n\r?\n")
+_ARC_FIELD_LOW = re.compile(rb"\narc-(?:seal|message-signature|authentication-results)[ \t]*:")
 _RELAXED = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")
 _AMS_TAGS = (b"i", b"a", b"b", b"bh", b"d", b"h", b"s")
 _AS_TAGS = (b"i", b"a", b"b", b"cv", b"d", b"s")
@@ -79,8 +80,7 @@ def verify_arc(
 ) -> ArcResult:
     """Validate the ARC chain of ``raw``; ``resolver=None`` is offline (no query).
     ``split``: the message already split for DKIM too (``authenticate`` shares one)."""
-    blank = _BLANK_LINE.search(raw)
-    if not _ARC_FIELD.search(raw, 0, blank.start() + 1 if blank else len(raw)):
+    if not head_has_field(raw, _ARC_FIELD, _ARC_FIELD_LOW):
         # Most mail has no ARC set: skip the work.
         return ArcResult("none", reason="no ARC sets")
     split = split if split is not None else SplitMessage(raw)

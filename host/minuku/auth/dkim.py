@@ -80,6 +80,7 @@ from .dkimcore import (
     SplitMessage,
     canonical_chunks,
     decode_identity,
+    head_has_field,
     header_digest,
     identity_domain,
     policy_for,
@@ -344,7 +345,7 @@ def _describe(tags: dict[bytes, bytes]) -> str:
 
 
 _DKIM_FIELD = re.compile(rb"(?im)^dkim-signature[ \t]*:")
-_BLANK_LINE = re.compile(rb"\n\r?\n")
+_DKIM_FIELD_LOW = re.compile(rb"\ndkim-signature[ \t]*:")
 
 
 def verify_dkim(
@@ -356,8 +357,7 @@ def verify_dkim(
 ) -> DkimResult:
     """Verify every DKIM-Signature of ``raw``; ``resolver=None`` is offline (no query).
     ``split``: the message already split for ARC too (``authenticate`` shares one)."""
-    blank = _BLANK_LINE.search(raw)
-    if not _DKIM_FIELD.search(raw, 0, blank.start() + 1 if blank else len(raw)):
+    if not head_has_field(raw, _DKIM_FIELD, _DKIM_FIELD_LOW):
         # No field named DKIM-Signature in the header block (what the tolerant scan of
         # _unverifiable looks for too): "none" whatever the split would say; skip the work.
         return DkimResult("none")

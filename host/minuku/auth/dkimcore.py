@@ -62,7 +62,6 @@ class SignatureSyntaxError(Exception):
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")
-_NEWLINE = re.compile(rb"\r?\n")
 # dkimpy's non-greedy ``([\x21-\x7e]+?):`` without its backtracking (a first ":" may be a name)
 _FIELD_NAME = re.compile(rb"[\x21-\x7e][\x21-\x39\x3b-\x7e]*:")
 _WSP = re.compile(rb"\s+")
@@ -78,6 +77,22 @@ def _crlf(body: bytes) -> bytes:
     if body.count(b"\n") == body.count(b"\r\n"):
         return body
     return body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+_FIELD_SCAN_BYTES = 1 << 20  # header blocks up to this size are lowered and searched fast
+
+
+def head_has_field(raw: bytes, slow: re.Pattern[bytes], fast: re.Pattern[bytes]) -> bool:
+    """Whether the header block (up to the first empty line) has a field ``slow`` finds:
+    ``slow`` is ``(?im)^name[ \t]*:``; ``fast`` is the same without ``(?im)^``, lower-case and
+    led by ``\n``, searched in a lowered copy of the block behind a LF (sre skips ahead by a
+    literal prefix; the case-insensitive ``^`` pattern tries every position). Bytes patterns
+    fold ASCII case only, as ``bytes.lower`` does: the same answer."""
+    blank = _BLANK_LINE.search(raw)
+    end = blank.start() + 1 if blank else len(raw)
+    if end > _FIELD_SCAN_BYTES:
+        return slow.search(raw, 0, end) is not None
+    return fast.search(b"\n" + raw[:end].lower()) is not None
 
 
 def split_message(raw: bytes) -> tuple[list[Field], bytes]:
@@ -104,7 +119,11 @@ def split_header(raw: bytes) -> tuple[list[Field], int]:
         head, start = raw[: blank.start() + 1], blank.end()
     if len(head) > MAX_HEADER_BYTES:
         raise HeaderTooLarge(f"header block over {MAX_HEADER_BYTES} bytes")
-    lines = _NEWLINE.split(head)
+    # re.split(rb"\r?\n", head) without the regex (it has no literal to skip ahead by): each LF
+    # ends a line and takes the one CR right before it, if any
+    pieces = head.split(b"\n")
+    lines = [p[:-1] if p.endswith(b"\r") else p for p in pieces[:-1]]
+    lines.append(pieces[-1])
     if lines and not lines[-1]:
         lines.pop()
     fields: list[tuple[bytes, list[bytes]]] = []
