@@ -41,12 +41,12 @@ NO_HEADERS = b"\x00\xff garbage without headers\n"
 
 
 def mbox(*messages: bytes) -> bytes:
-    out = b""
+    out = []
     for i, m in enumerate(messages):
-        out += f"From sender{i}@example.net Mon Jan  1 00:00:{i % 60:02d} 2024\n".encode()
-        out += m if m.endswith(b"\n") else m + b"\n"
-        out += b"\n"
-    return out
+        out.append(f"From sender{i}@example.net Mon Jan  1 00:00:{i % 60:02d} 2024\n".encode())
+        out.append(m if m.endswith(b"\n") else m + b"\n")
+        out.append(b"\n")
+    return b"".join(out)
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -213,3 +213,48 @@ def test_scan_with_a_dns_fixture_in_every_worker(
     assert one == two
     verdicts = [json.loads(line)["verdict"] for line in one[1].splitlines()]
     assert verdicts == ["ok", "danger", "ok", "danger"]
+
+
+def test_ctrl_c_ends_a_scan_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the scan stops with status 130, no traceback
+    from it or its check processes, and none of them is left running."""
+    import signal
+    import subprocess
+    import sys
+
+    box = tmp_path / "big.mbox"
+    box.write_bytes(mbox(*([HARMLESS, PHISH] * 2000)))
+    out_path, err_path = tmp_path / "out.jsonl", tmp_path / "err.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "minuku", "scan", "--offline", "--jsonl", "-j", "2", str(box)],
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "host")},
+            start_new_session=True,
+        )
+        try:
+            started = time.monotonic()
+            while not out_path.read_bytes() and time.monotonic() - started < 60:
+                time.sleep(0.05)  # wait until the scan is under way (its first records)
+            os.killpg(p.pid, signal.SIGINT)
+            p.wait(30)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130
+    text = err_path.read_bytes()
+    assert b"interrupted after" in text and b"Traceback" not in text
+    lines = out_path.read_bytes().splitlines()
+    assert 0 < len(lines) < 4000
+    for line in lines:  # whatever was printed is whole
+        json.loads(line)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the interrupted scan are still running")
