@@ -7,7 +7,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
 1. Normalisation: NFKC, zero-width/bidi controls removed, lower case, ideographic dots, A-labels
    decoded (invalid punycode is kept as text, never raised). IP literals are never look-alikes.
 2. Genuine or known: a host whose PSL registrable domain belongs to a brand (shared
-   infrastructure included) or to a known unrelated site (jalan.net) is never reported.
+   infrastructure included; ``owned_hosts`` such as ``www.au.com``) or to a known unrelated
+   site (jalan.net) is never reported, unless it is a customer's host on a file or page
+   hosting service (``data/hosting.json``: ``bucket.s3.amazonaws.com`` is not Amazon's).
 3. Homoglyphs: a host with non-ASCII characters is reduced to its skeleton
    (``confusables.skeleton``); if the skeleton is a brand domain or matches by the rules below,
    the technique is ``mixed_script`` when a label mixes scripts (Latin + Cyrillic, …) and
@@ -29,16 +31,34 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      must match for two) of a label whose typo mode is ``full``: ``typo``;
    - the same token rules (without edit distance) on the labels left of the registrable
      domain: ``subdomain``;
+   - then EVERY label (issue 11), hyphen/underscore parts joined: a brand label of 4+ letters
+     inside it, exactly (``smbcgp``, ``jpwordsamazon611`` on Alibaba OSS) or within its edit
+     budget (one edit up to 8 letters, two from 9, ``max_edits`` less), the span starting
+     with the label's first letter and ending with its last or at a part boundary
+     (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``); in the
+     registrable name a typo'd span begins a part, and labels of five letters or fewer (or
+     ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
+     (``rner-cari``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
+     of the label (dictionary words, ``amazonas``) covering the span cancels it:
+     ``combosquat``/``typo`` in the registrable name, ``subdomain`` elsewhere. On a hosting
+     service outside the PSL only the customer's labels are read, never the service's own
+     name (``aliyuncs``, ``onmicrosoft``).
    - a Japanese brand name inside an IDN label (``アマゾン-ログイン.jp``): ``combosquat``, or
      ``tld_swap`` when it is the whole label (``楽天カード.com``).
 
    Ambiguous labels (``au``, ``ana``, ``apple``, ``yamato``) count only as whole tokens next to
-   a strong affix (login, security, jp, …) or another label of the same brand. Labels of three
+   a strong affix (login, security, jp, …) or another label of the same brand, as a token or
+   glued right next to it (``epospointcard``, ``teamapple-infojp``). Labels of three
    letters or fewer never match by distance; tokens listed in ``typo_exempt`` or equal to any
    brand's label are never typos (``paypal`` is PayPal, not a typo of PayPay).
 
-The engine precomputes labels, folds and a deletion index (symmetric-delete search, so a token
-is compared only with labels it can be near) once per catalogue, and caches answers.
+Online, ``corroborated_owner`` lets DNS show that an unlisted brand-like From domain is the
+brand's own: all its NS hosts under the brand's ``ns_suffixes`` (never MX; see there).
+
+The engine precomputes labels, folds and a piece index once per catalogue (a string within k
+edits of a label contains one of its k+1 pieces exactly, so a label is compared only with
+labels whose piece it holds; hosts with no piece at all take a fast path), and caches answers
+in bounded caches (``memo.capped_cache``).
 """
 
 from __future__ import annotations
@@ -202,19 +222,6 @@ def _osa(a: str, b: str, limit: int) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[len(b)]
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        nxt: set[str] = set()
-        for w in frontier:
-            for i in range(len(w)):
-                nxt.add(w[:i] + w[i + 1 :])
-        out |= nxt
-        frontier = nxt
-    return out
 
 
 def _visual_notes(token: str, label: str) -> str:
@@ -634,8 +641,9 @@ class LookalikeEngine:
     def _glued_support(self, brand_id: str, before: str, after: str) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
         return any(
-            len(w) >= 3 and (after.startswith(w) or before.endswith(w) or after.endswith(w))
+            after.startswith(w) or before.endswith(w) or after.endswith(w)
             for w in (*self._strong, *own)
+            if len(w) >= 2
         )
 
     def _nothing_brandlike(self, labels: str, context: list[str]) -> bool:
