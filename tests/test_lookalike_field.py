@@ -321,3 +321,34 @@ def test_cli_domain_explain(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "amazon.jobs: genuine amazon domain" in out and "why: amazon.jobs is amazon's" in out
     assert "imitates amazon (subdomain: 'amazom'" in out
+
+
+# --- data integrity ----------------------------------------------------------------------------
+
+# DNS products anyone can put a zone on: their name servers prove nothing about ownership.
+_SHARED_DNS = ("awsdns", "azure-dns", "dynect", "cloudflare", "nsone", "ultradns", "akam", "google")
+
+
+def test_ns_suffixes_are_the_brands_own_servers_only() -> None:
+    raw = catalogue.load()
+    for b in raw.brands:
+        for suffix in b.ns_suffixes:
+            assert not any(s in suffix for s in _SHARED_DNS), (b.id, suffix)
+            assert "." in suffix, (b.id, suffix)
+
+
+def test_every_hosting_service_says_where_it_is_known_from() -> None:
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("minuku").joinpath("data", "hosting.json").read_text())
+    for svc in data["services"]:
+        assert svc["source"].strip() and svc["kind"] in ("file", "page", "cdn", "link", "tenant")
+
+
+def test_every_brand_has_a_latin_and_a_japanese_name() -> None:
+    for b in catalogue.load().brands:
+        texts = [n.text for n in b.names]
+        assert any(t.isascii() for t in texts), b.id
+        assert any(not t.isascii() for t in texts) or b.name_ja.isascii(), b.id
+        assert all(u.startswith("https://") for u in b.official_urls.values()), b.id
