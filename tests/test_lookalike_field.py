@@ -352,3 +352,22 @@ def test_every_brand_has_a_latin_and_a_japanese_name() -> None:
         assert any(t.isascii() for t in texts), b.id
         assert any(not t.isascii() for t in texts) or b.name_ja.isascii(), b.id
         assert all(u.startswith("https://") for u in b.official_urls.values()), b.id
+
+
+def test_corroborated_sender_is_judged_as_the_brands_own() -> None:
+    # Not a look-alike and not "another domain": its authentication decides (no DMARC record
+    # in the fixture: unverified, never danger).
+    raw = _mail("Amazon <news@amazon-newsletters.com>")
+    res = FixtureResolver({"amazon-newsletters.com": {"NS": _AMZNDNS}})
+    a = analyse_raw(raw, resolver=res, options=CheckOptions())
+    codes = {f.code for f in a.findings}
+    assert "brand_impersonation" not in codes and "lookalike_from" not in codes
+    assert a.verdict in ("unknown", "ok")
+    # Corroborated as Amazon's, claimed as Rakuten: still a claim from another brand's domain.
+    raw = _mail("楽天カード <news@amazon-newsletters.com>")
+    a = analyse_raw(
+        raw,
+        resolver=FixtureResolver({"amazon-newsletters.com": {"NS": _AMZNDNS}}),
+        options=CheckOptions(),
+    )
+    assert "brand_verified" not in {f.code for f in a.findings}

@@ -166,6 +166,7 @@ def _claim_findings(
     claim_where: str,
     offline: bool,
     delivery: Delivery,
+    dns_owned: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Judge a claim to be ``brand_id`` against the sender and its authentication (rule 2)."""
     from .catalogue import load
@@ -178,6 +179,11 @@ def _claim_findings(
     for addr in view.from_[:1]:
         domain = addr.domain
         owner = _genuine_owner(cat, domain)
+        if owner is None and domain in dns_owned:  # the brand's own by its NS (issue 11.3)
+            from .lookalike import check_domain
+
+            match = check_domain(domain)
+            owner = brand if match is not None and match.brand_id == brand_id else None
         if owner is not None and owner.id == brand_id:
             verified = _judge_brand_domain(
                 view, auth, brand, domain, offline, out, delivery, claim_where
@@ -643,7 +649,7 @@ def analyse(
     if brand is None:
         brand = next((f.brand for f in lookalikes if f.code == "lookalike_from"), None)
     if brand is not None and not any(f.code == "lookalike_from" for f in lookalikes):
-        findings += _claim_findings(view, auth, brand, where, offline, delivery)
+        findings += _claim_findings(view, auth, brand, where, offline, delivery, dns_owned)
     findings += link_findings(view.links)
     findings += _auth_findings(auth, brand_judged=brand is not None, delivery=delivery)
     pressure = find_pressure(view.subject, view.body_text)
