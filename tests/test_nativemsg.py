@@ -101,6 +101,67 @@ def test_hello_with_future_version_is_incompatible_not_an_error() -> None:
     assert frames[0]["type"] == "hello" and frames[0]["compatible"] is False
 
 
+def test_hello_at_our_version_is_held_to_the_model_and_a_future_one_is_not() -> None:
+    """hello is checked by hand (no pydantic before the first answer) by the rules of
+    wire.HelloRequest: at protocol 1 an unknown field is a bad_request (as for every request);
+    an add-on speaking another version may carry fields we do not know, and still learns that
+    it is incompatible."""
+    frames, rc = run_host(
+        frame({"type": "hello", "protocol_version": 1, "id": "h1", "features": ["x"]})
+        + frame({"type": "hello", "protocol_version": 2, "id": "h2", "features": ["x"]})
+        + frame({"type": "hello", "protocol_version": 1, "id": "h3", "client_version": 3})
+        + frame({"type": "hello", "protocol_version": 1, "id": "h4", "client_version": "1.0"})
+    )
+    assert rc == 0
+    assert [(f["id"], f["type"]) for f in frames] == [
+        ("h1", "error"),
+        ("h2", "hello"),
+        ("h3", "error"),
+        ("h4", "hello"),
+    ]
+    assert frames[0]["code"] == frames[2]["code"] == "bad_request"
+    assert frames[1]["compatible"] is False and frames[3]["compatible"] is True
+
+
+def test_first_pong_comes_before_pydantic_is_loaded() -> None:
+    """The host started as Thunderbird starts it answers its first ping from the hand-written
+    path: with pydantic made unimportable the pong still comes (a check then fails, reported
+    as an error frame, and the host lives on)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # A package named pydantic that cannot be imported, ahead of the real one on the path.
+        (Path(tmp) / "pydantic").mkdir()
+        (Path(tmp) / "pydantic" / "__init__.py").write_text("raise ImportError('no pydantic')\n")
+        root = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(root / "host")])}
+        p = subprocess.run(
+            HOST,
+            input=frame({"type": "ping", "protocol_version": 1, "id": "p1"})
+            + frame({"type": "hello", "protocol_version": 1, "id": "h1"}),
+            capture_output=True,
+            timeout=60,
+            cwd="/",
+            env=env,
+        )
+    frames = read_frames(p.stdout)
+    assert p.returncode == 0
+    assert frames == [
+        {"type": "pong", "protocol_version": 1, "id": "p1"},
+        {
+            "type": "hello",
+            "protocol_version": 1,
+            "id": "h1",
+            "host_version": frames[1]["host_version"],
+            "min_protocol_version": 1,
+            "max_protocol_version": 1,
+            "compatible": True,
+        },
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
