@@ -22,8 +22,8 @@ thread, so the host runs checks in one long-lived child process and watches it f
   macOS use a fork server (exec'd once, modules, catalogue and PSL loaded and warmed up once by
   ``forkserver_preload``, each worker forked from it in a few ms: a plain fork from the threaded
   host could inherit a held import lock and hang); Windows spawns. ``scan`` runs N of these
-  workers side by side (``scan.py``). The target and resolver factory are pickled to the child, so they must be
-  module-level functions or ``functools.partial`` objects.
+  workers side by side (``scan.py``). The target and resolver factory are pickled to the
+  child, so they must be module-level functions or ``functools.partial`` objects.
 - **The channel is the host's alone.** The child points its stdin and stdout at the null device
   at once, so nothing it prints, and no copy of the pipe it holds, can touch Thunderbird's
   channel or keep it open.
