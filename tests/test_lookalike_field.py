@@ -34,6 +34,11 @@ SUBDOMAIN_TYPOS = [
     ("www.soffbank.15ez8pu.cn", "softbank"),
     ("www.rner-cari-login.au117kq.cn", "mercari"),  # rn→m across a hyphen
     ("eki-nzt.vip", "ekinet"),
+    # Spelled as a Japanese domain inside the host: one edit more (two at most).
+    ("anazno.co.ip.ovnizkc.cn", "amazon"),
+    ("amanoz.co.jp.kbzpyq.shop", "amazon"),
+    ("www.saisooan-co-jp.aecardoncoen.jmbyfw.top", "saison"),
+    ("vposs-ne-index.co.jp.q6e5r.goaaehx.cn", "smbc"),
 ]
 
 

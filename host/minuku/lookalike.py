@@ -111,6 +111,9 @@ _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
 _SEP_RE = re.compile(r"[-_]+")
 _DIGIT_RE = re.compile(r"[0-9]")
 _JOIN_RE = re.compile(r"[-_.]+")
+# What follows a brand spelled as a Japanese domain inside a host: co.jp, ne.jp, or.jp, typo'd.
+_COUNTRY_NEXT = frozenset(("co", "ne", "or", "jp", "ip", "cojp", "nejp", "coip", "jip", "cp"))
+_COUNTRY_RE = re.compile(r"[a-z]{5,}[-_.](?:co|ne|or|jp|ip|cojp|nejp|coip|jip|cp)(?:[-_.]|$)")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
@@ -283,6 +286,10 @@ class LookalikeEngine:
         self._hosting = hosting_index()
         self._owner_regs = frozenset(_registrable(d) or d for _, d in _catalogue.all_domains(cat))
         self._build_probes(cat)
+        self._by_first: dict[str, tuple[int, ...]] = {}
+        for i, p in enumerate(self._probes):
+            if p.k >= 1 and p.label.isalpha():
+                self._by_first[p.label[0]] = (*self._by_first.get(p.label[0], ()), i)
         self._short_labels = frozenset(lab for lab in self._labels if len(lab) < _MIN_EMBEDDED)
         self._ambiguous_labels = frozenset(
             lb.label for b in cat.brands for lb in b.labels if lb.ambiguous
@@ -521,7 +528,42 @@ class LookalikeEngine:
             hit = self._match(sub, context, allow_typo=False, relaxed=relaxed, whole=False)
             if hit is not None:
                 return "subdomain", hit.brand_id, f"{hit.detail} {where}"
-        return self._analyse_sub(sub, name, context, relaxed, hosting, reg, embedded_name=True)
+        found = self._analyse_sub(sub, name, context, relaxed, hosting, reg, embedded_name=True)
+        if found is not None:
+            return found
+        return self._before_country_piece(sub, name, relaxed, hosting, reg)
+
+    def _before_country_piece(
+        self, sub: str, name: str, relaxed: bool, hosting: HostingService | None, reg: str
+    ) -> tuple[Technique, str, str] | None:
+        """A part written right before a Japanese domain ending (``anazno.co.ip.``,
+        ``saisooan-co-jp``, ``vposs-ne-index``): the host spells out "<X>.co.jp", so X gets
+        one edit more than its length allows (two at most; first letter kept; not for
+        ambiguous labels)."""
+        pieces = [x for x in _JOIN_RE.split(f"{sub}.{name}" if sub else name) if x]
+        for i, piece in enumerate(pieces[:-1]):
+            if pieces[i + 1] not in _COUNTRY_NEXT or not piece.isalpha() or len(piece) < 5:
+                continue
+            for j in self._by_first.get(piece[0], ()):
+                p = self._probes[j]
+                if p.ambiguous and not relaxed:
+                    continue
+                limit = min(p.k + 1, 2)
+                if abs(len(piece) - len(p.label)) > limit or piece == p.label:
+                    continue
+                if piece in self._stops.get(p.folded, ()):
+                    continue
+                dist = _osa(piece, p.label, limit)
+                if dist <= limit:
+                    in_sub = sub and i < len([x for x in _JOIN_RE.split(sub) if x])
+                    where = (
+                        (f"on {hosting.service}" if hosting else f"in subdomain of {reg}")
+                        if in_sub
+                        else "before a Japanese domain ending"
+                    )
+                    detail = f"{piece!r} before .{pieces[i + 1]} is {dist} edit(s) from {p.label!r} {where}"
+                    return ("subdomain" if in_sub else "typo"), p.brand_id, detail
+        return None
 
     def _analyse_sub(
         self,
@@ -649,7 +691,7 @@ class LookalikeEngine:
     def _nothing_brandlike(self, labels: str, context: list[str]) -> bool:
         """Fast path for the common host: no piece of any brand label in its labels (raw or
         visually folded) and no short label (au, jcb, etc) as a token, so no rule can match."""
-        if not labels.isascii():
+        if not labels.isascii() or _COUNTRY_RE.search(labels):
             return False
         # Separators dropped: pieces may straddle them (my-ts3, am-az-one, mi-carb).
         joined = _JOIN_RE.sub("", labels)
