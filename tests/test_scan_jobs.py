@@ -258,3 +258,72 @@ def test_ctrl_c_ends_a_scan_cleanly(tmp_path: Path) -> None:
         time.sleep(0.1)
     else:
         pytest.fail("processes of the interrupted scan are still running")
+
+
+# ---- hostile mailboxes: memory bounded by the per-message cap, never by the file -----------
+
+CAP = 32 * 1024 * 1024  # limits.MAX_MESSAGE_BYTES, as the add-on's cap
+
+
+def _peak_while_reading(paths: list[str]) -> tuple[list[tuple[Any, ...]], int]:
+    import tracemalloc
+
+    from minuku.cli import iter_messages
+
+    tracemalloc.start()
+    try:
+        got = [
+            (p, i, d if isinstance(d, Exception) else len(d)) for p, i, d in iter_messages(paths)
+        ]
+        return got, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_80_mb_message_inside_an_mbox_is_reported_and_never_held(tmp_path: Path) -> None:
+    box = tmp_path / "big.mbox"
+    with open(box, "wb") as fh:
+        fh.write(mbox(HARMLESS))
+        fh.write(b"From big@example.net Mon Jan  1 00:00:00 2024\n" + HARMLESS)
+        line = b"A" * 1023 + b"\n"
+        for _ in range(80 * 1024):  # 80 MB of body lines
+            fh.write(line)
+        fh.write(b"\n" + mbox(PHISH))
+    got, peak = _peak_while_reading([str(box)])
+    assert [(i, type(d).__name__) for _, i, d in got] == [(0, "int"), (1, "ValueError"), (2, "int")]
+    assert "over 32 MB" in str(got[1][2])
+    assert peak < CAP + 8 * 1024 * 1024  # read through up to the cap, then let go
+
+
+def test_an_mbox_of_one_80_mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    """A crafted mbox: a "From " line, then 80 MB without a line break."""
+    box = tmp_path / "oneline.mbox"
+    with open(box, "wb") as fh:
+        fh.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n")
+        chunk = b"B" * (1024 * 1024)
+        for _ in range(80):
+            fh.write(chunk)
+    got, peak = _peak_while_reading([str(box)])
+    assert len(got) == 1 and isinstance(got[0][2], ValueError)
+    # readline's own buffer doubles one capped line at most: bounded by the cap, not the file
+    assert peak < 2 * CAP + 8 * 1024 * 1024
+
+
+def test_an_80_mb_eml_is_reported_not_read_whole(tmp_path: Path) -> None:
+    big = tmp_path / "big.eml"
+    with open(big, "wb") as fh:
+        fh.write(HARMLESS)
+        fh.write(b"C" * (80 * 1024 * 1024))
+    got, peak = _peak_while_reading([str(big)])
+    assert len(got) == 1 and isinstance(got[0][2], ValueError)
+    assert peak < CAP + 8 * 1024 * 1024
+
+
+def test_a_message_at_the_cap_is_still_checked_whole(tmp_path: Path) -> None:
+    box = tmp_path / "edge.mbox"
+    body = b"D" * 1023 + b"\n"
+    message = HARMLESS + body * ((CAP - len(HARMLESS) - 1024) // 1024)
+    box.write_bytes(mbox(message, HARMLESS))
+    got, _ = _peak_while_reading([str(box)])
+    unescaped = len(HARMLESS.replace(b"\n>From ", b"\nFrom "))  # RFC 4155 §2 (mboxrd)
+    assert [d for _, _, d in got] == [len(message) - (len(HARMLESS) - unescaped), unescaped]
