@@ -37,7 +37,7 @@ export const MAX_PENDING = 500; // new-mail items waiting; beyond, the folder is
 export const MAX_JOBS = 20;
 export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
 export const CHUNK = 50; // results written per chunk
-export const IN_FLIGHT = 2; // background requests pipelined on the background port
+export const IN_FLIGHT = 6; // background checks in flight (IMAP fetches overlap; the host queues the rest)
 // After the displayed message's check, background work stays quiet a little longer: the
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
 // IMAP, the server connections that getRaw also uses) with background checks.

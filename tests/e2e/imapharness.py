@@ -279,8 +279,6 @@ def imap_prefs(port: int, email: str = "hanako@example-isp.ne.jp") -> str:
         "mail.server.server2.use_idle": True,
         "mail.server.server2.spamLevel": 0,
         "mail.server.server2.moveOnSpam": False,
-        "mail.server.server2.offline_download": False,
-        "mail.server.server2.autosync_offline_stores": False,
         "mail.spam.manualMark": False,
         "mail.biff.show_alert": False,
         "mail.biff.play_sound": False,
