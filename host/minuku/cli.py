@@ -360,15 +360,17 @@ _SKIP_CHUNK = 1 << 20
 def _bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes | None]:
     """The lines of ``fh``; a line longer than ``limit`` is read through in chunks and comes
     out as None, so memory is bounded by ``limit``, never by the file."""
+    readline = fh.readline
+    cap = limit + 1
     while True:
-        line = fh.readline(limit + 1)
+        line = readline(cap)
         if not line:
             return
         if len(line) <= limit:
             yield line
             continue
         while not line.endswith(b"\n"):
-            line = fh.readline(_SKIP_CHUNK)
+            line = readline(_SKIP_CHUNK)
             if not line:
                 break
         yield None
