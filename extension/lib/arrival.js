@@ -36,7 +36,7 @@ export const PENDING_KEY = "pending";
 export const MAX_PENDING = 500; // new-mail items waiting; beyond, the folder is queued instead
 export const MAX_JOBS = 20;
 export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
-export const CHUNK = 50; // results written per chunk
+export const CHUNK = 250; // results written at least every CHUNK checks (and every second of a folder check)
 export const IN_FLIGHT = 6; // background checks in flight (IMAP fetches overlap; the host queues the rest)
 // After the displayed message's check, background work stays quiet a little longer: the
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
@@ -133,6 +133,17 @@ export function createArrival({
 
   async function arrivalOptions() {
     return normalizeArrivalOptions(await stored());
+  }
+
+  // The wire options per account, re-read at most every 2 s (and at once after a change):
+  // reading them means a storage round trip, too slow to repeat for every mail of a folder.
+  let wireCache = new Map(); // accountId -> {at, value}
+  async function wireOptions(accountId) {
+    const hit = wireCache.get(accountId);
+    if (hit && now() - hit.at < 2000) return hit.value;
+    const value = await getOptions(accountId);
+    wireCache.set(accountId, { at: now(), value });
+    return value;
   }
 
   // ------------------------------------------------------------------ priority
@@ -248,7 +259,7 @@ export function createArrival({
       const kept = await store.get(fp);
       if (kept) return { verdict: kept.v, kept: true, moved: false };
     }
-    const { wire, locale } = await getOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
+    const { wire, locale } = await wireOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
     let payload = null;
     try {
       const bytes = await rawToBytes(await browser.messages.getRaw(h.id, { data_format: "File" }));
@@ -498,6 +509,7 @@ export function createArrival({
       await started;
       paused = value === true;
       optsCache = null;
+      wireCache = new Map();
       await browser.storage.local.set({ arrivalPaused: paused });
       if (!paused) pump();
     },
@@ -505,6 +517,7 @@ export function createArrival({
     /** storage.onChanged (the options page or another window changed an option). */
     onStorageChanged(changes) {
       optsCache = null;
+      wireCache = new Map();
       if ("language" in changes) tagsReady = null; // rename our tags in the new language
       if ("arrivalPaused" in changes) {
         paused = changes.arrivalPaused.newValue === true;
