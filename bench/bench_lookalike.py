@@ -222,16 +222,18 @@ def precision(engine: LookalikeEngine, path: Path) -> None:
         print(f"  {n}: {m.brand_id} {m.technique} ({m.detail})")
 
 
-def speed(names: list[str]) -> None:
-    engine = LookalikeEngine(catalogue.load(), cache_size=16)  # cold: every host computed
-    engine.check("warm-up.example")
-    t = time.process_time()
-    for n in names:
-        engine.check(n)
-    dt = time.process_time() - t
-    print(
-        f"\nspeed: {len(names):,} distinct hosts in {dt:.2f} s = {len(names) / dt:,.0f}/s (CPU time, one core)"
-    )
+def speed(label: str, names: list[str], rounds: int = 3) -> None:
+    """Distinct hosts per CPU second on one core, each host computed (a cache of 16 entries),
+    best of ``rounds`` (the machine is shared: wall time would measure the neighbours)."""
+    best = 0.0
+    for _ in range(rounds):
+        engine = LookalikeEngine(catalogue.load(), cache_size=16)
+        engine.check("warm-up.example")
+        t = time.process_time()
+        for n in names:
+            engine.check(n)
+        best = max(best, len(names) / max(time.process_time() - t, 1e-9))
+    print(f"speed, {label}: {len(names):,} distinct hosts, {best:,.0f}/s (CPU time, one core)")
 
 
 def stop_words(path: Path) -> dict[str, list[str]]:
@@ -280,8 +282,11 @@ def main() -> int:
     recall(engine, csv_path, args.misses)
     precision(engine, popular)
     if not args.no_speed:
+        print()
+        names = popular.read_text(encoding="utf-8").split()[:40000]
+        speed("popular domains (typical link hosts)", names)
         hosts = [r.split(",")[1] for r in csv_path.read_text("utf-8").splitlines()[1:40001]]
-        speed(hosts)
+        speed("JPCERT phishing hosts", hosts)
     return 0
 
 
