@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from minuku.message import decode_words, parse_message, url_host
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from minuku.message import _FOLD_RE, _unfold, decode_words, parse_message, url_host
 
 
 def msg(headers: str, body: bytes = b"hello\n") -> bytes:
@@ -169,3 +171,19 @@ def test_examples_parse(examples) -> None:  # type: ignore[no-untyped-def]
         ln.text == "Amazonにログイン" and ln.host == "amazon-co-jp-security.com" for ln in v.links
     )
     assert "虚偽の情報" in v.text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="\r\n \tab=?", max_size=60))
+def test_unfold_is_the_fold_regex(value: str) -> None:
+    # RFC 5322 §2.2.3 unfolding: our split/lstrip version gives what the regex gave
+    assert _unfold(value) == _FOLD_RE.sub(" ", value).strip()
+
+
+def test_header_lookup_is_case_insensitive_and_ordered() -> None:
+    view = parse_message(b"X-A: one\r\nx-a: two\r\nSubject: s\r\n\r\nbody\r\n")
+    assert view.header("X-a") == "one"
+    assert view.header_all("X-A") == ["one", "two"]
+    assert view.header("missing") is None and view.header_all("missing") == []
+    view.header_all("x-a").append("not stored")  # a copy: the view stays as parsed
+    assert view.header_all("x-a") == ["one", "two"]

@@ -21,13 +21,18 @@ def phrases() -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+@cache
+def _keyed() -> tuple[tuple[str, str], ...]:
+    """(phrase, its key without white space), longest phrase first: worked out once."""
+    return tuple((p, "".join(p.split())) for p in sorted(phrases(), key=len, reverse=True))
+
+
 def find_pressure(subject: str, body: str) -> list[str]:
     """The pressure phrases present, most specific (longest) first, without overlaps."""
     text = unicodedata.normalize("NFKC", subject + "\n" + body[:MAX_SCAN_CHARS]).lower()
     text = "".join(text.split())  # Japanese mail breaks lines mid-phrase
     found: list[str] = []
-    for p in sorted(phrases(), key=len, reverse=True):
-        key = "".join(p.split())
+    for p, key in _keyed():
         if key in text and not any(key in f for f in found):
             found.append(p)
     return found
