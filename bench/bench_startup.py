@@ -7,8 +7,10 @@ POSIX launcher that ``minuku install`` writes (``exec PYTHON -m minuku host "$@"
 ``install.render_launcher``), run from its own folder with Thunderbird's two arguments (the
 manifest path and the add-on id). The clock runs from just before the launch to the moment the
 whole ``pong`` frame has been read. It prints median/min/max over RUNS (default 21, at least
-15) runs, the machine's load (``/proc/loadavg``: the machine is shared), and the top entries of
-``python -X importtime`` for the same start-up (which modules the first pong pays for).
+15) runs, the machine's load (``/proc/loadavg``: the machine is shared), the same figures for
+the bare interpreter (``python -c pass``: the floor under any host, at the same load), and the
+top entries of ``python -X importtime`` for the same start-up (which modules the first pong
+pays for).
 
 By default the package comes from this source tree (``PYTHONPATH=host``) and the python is the
 one running this script (the test venv); ``--python`` names another (an installed host venv).
@@ -89,6 +91,13 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], stderr: int | None) -> 
     return ms, written
 
 
+def _bare(python: str, cwd: Path, env: dict[str, str]) -> float:
+    """Milliseconds for the venv's python to start and exit: the floor under any host."""
+    t = time.perf_counter()
+    subprocess.run([python, "-c", "pass"], cwd=cwd, env=env, check=True)
+    return (time.perf_counter() - t) * 1000
+
+
 def import_breakdown(cmd: list[str], cwd: Path, env: dict[str, str], top: int = 12) -> None:
     """Run once more under ``-X importtime`` and print the modules with the largest totals,
     counting only what was imported before the pong arrived."""
@@ -132,6 +141,7 @@ def main() -> None:
         before = load()
         times = [one_run(cmd, folder, env) for _ in range(runs)]
         after = load()
+        floor = [_bare(args.python, folder, env) for _ in range(runs)]
         median = statistics.median(times)
         print(
             f"cold start to first pong ({'python -m minuku host' if args.no_launcher else 'installed launcher'}):"
@@ -139,6 +149,10 @@ def main() -> None:
             f" over {runs} runs; load {before} -> {after} ({os.cpu_count()} cores)"
         )
         print(f"  target <= {TARGET_MS:.0f} ms: {'met' if median <= TARGET_MS else 'NOT met'}")
+        print(
+            f"  the interpreter alone (python -c pass, same load): median"
+            f" {statistics.median(floor):.1f} ms, min {min(floor):.1f} ms"
+        )
         import_breakdown(cmd, folder, env)
 
 
