@@ -256,6 +256,7 @@ def test_hosting_link_without_a_claim_is_not_a_warning() -> None:
         "mizuno.jp",
         "yamaha.com",
         "microhost.com",  # microsoft: one edit only (begins with the word "micro")
+        "paipai.com",  # i→l folds, then y→l: no slip a reader makes
     ],
 )
 def test_unrelated_sites_stay_clean(domain: str) -> None:

@@ -778,7 +778,9 @@ class LookalikeEngine:
                     continue
                 # Kits substitute any letter in a long label (amazyn, rakutxn, uncard); in a
                 # short one only a slip a typist or reader makes counts (jaccs, not jacks).
-                if dist == 1 and m < 6 and not self._plausible_slip(cand, target):
+                # After the visual folds (the whole-part pass) the disguise is spent: a
+                # further letter must be a plausible slip too (paipai is no paypal).
+                if dist == 1 and (m < 6 or whole) and not self._plausible_slip(cand, target):
                     continue
                 # A short label typo'd inside a longer word is usually another word (samson,
                 # orion, jacks): for five letters or fewer (and labels marked so) only a whole
