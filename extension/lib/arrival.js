@@ -486,7 +486,9 @@ export function createArrival({
             if (folder?.id) enqueueFolder(folder);
             continue;
           }
-          pending.push({ id: m.id, folderId: folder?.id ?? m.folder?.id ?? "", mid: String(m.headerMessageId ?? "") });
+          // Bounded as a header line may be (RFC 5322 §2.1.1): the kept queue stays small.
+          const mid = String(m.headerMessageId ?? "").slice(0, 998);
+          pending.push({ id: m.id, folderId: folder?.id ?? m.folder?.id ?? "", mid });
         }
         if (!page?.id) break;
         page = await browser.messages.continueList(page.id);
