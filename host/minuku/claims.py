@@ -136,6 +136,8 @@ class ClaimDetector:
         self._account = tuple(sorted({_norm(w) for w in cat.account_words if _norm(w)}, key=len))
         # Keyed on text from the mail: long segments are computed, never kept (memo).
         self._segment = capped_cache(2048, 256)(self._segment_uncached)
+        # List footers and signatures repeat from mail to mail (speed; lines are short).
+        self._signature_line = capped_cache(4096, _SIGNATURE_MAX)(self._signature_line_uncached)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -201,11 +203,14 @@ class ClaimDetector:
             for line in lines[-_SIGNATURE_LINES:]:
                 if len(line) > _SIGNATURE_MAX:
                     continue
-                norm = _norm(line)
-                copyright_line = bool(_COPYRIGHT_RE.search(line))
-                for bid in self._brands(norm, self._signature_rule(copyright_line)):
+                for bid in self._signature_line(line):
                     out.append((line, bid))
         return out
+
+    def _signature_line_uncached(self, line: str) -> tuple[str, ...]:
+        """The brands one signature line names (a function of the line alone)."""
+        copyright_line = bool(_COPYRIGHT_RE.search(line))
+        return tuple(self._brands(_norm(line), self._signature_rule(copyright_line)))
 
     def alt_brands(self, alt: str) -> list[str]:
         if not alt or len(alt) > 200:
