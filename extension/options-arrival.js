@@ -17,7 +17,9 @@ async function save() {
 async function status() {
   try {
     const s = await browser.runtime.sendMessage({ type: "minukuArrival:status" });
-    $("arrivalStatus").textContent = browser.i18n.getMessage("optArrivalStatus", [String(s.kept), String(s.pending)]);
+    const line = browser.i18n.getMessage("optArrivalStatus", [String(s.kept), String(s.pending)]);
+    const stopped = s.lastError ? ` ${browser.i18n.getMessage("optArrivalStopped", [String(s.lastError).slice(0, 200)])}` : "";
+    $("arrivalStatus").textContent = line + stopped;
   } catch {
     $("arrivalStatus").textContent = "";
   }
