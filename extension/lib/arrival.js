@@ -271,6 +271,7 @@ export function createArrival({
       if (e instanceof HostError && FATAL.has(e.code)) throw e;
       return { verdict: "unknown", kept: false, moved: false, error: String(e?.message ?? e) };
     }
+    lastError = null; // the host answers again
     const online = wire.offline !== true && payload.dns_status === "ok";
     // One line per background check, without anything from the mail (tests count them).
     log.info?.(`minuku: background check: ${payload.verdict}${online ? "" : " (offline)"}`);

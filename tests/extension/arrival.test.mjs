@@ -473,3 +473,15 @@ test("host uninstalled in the middle of a folder check: it stops, and resumes wh
   assert.equal(job.done, 100);
   assert.ok(job.kept >= 25, `kept ${job.kept}: what was checked before is not checked again`);
 });
+
+test("the stop reason is cleared once the host answers again", async () => {
+  const host = verdictHost();
+  host.missing = true;
+  const { b, arrival } = setup({ mails: [mail(1)], host });
+  await arrive(arrival, b, 1);
+  assert.ok(arrival.status().lastError);
+  host.missing = false;
+  await arrival.onNewMail(INBOX, { id: null, messages: [] });
+  await arrival.idle();
+  assert.equal(arrival.status().lastError, null);
+});
