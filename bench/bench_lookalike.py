@@ -9,7 +9,10 @@ filled from /work/shared/corpora on first use):
   Recall is counted on hosts that carry a brand-like token (below), per brand, with S3 buckets
   (``*.amazonaws.com``) counted apart. Tuning used 2019-2022; the 2023 rows are the held-out
   period and are reported on their own.
-- ``popular-domains.txt`` (80,082 popular domains of 2016): every one flagged is listed.
+- ``popular-domains.txt`` (80,082 popular domains of 2016): every one flagged is listed, in two
+  halves by a CRC-32 of the name ("tune" and "held-out"; precision rules are tuned on "tune"
+  only). Note: the whole list was seen while building the engine before the split existed
+  (2026-11-29), so "held-out" is held out from then on.
 
 "Carries a brand-like token" is decided here, independently of the engine's own rules: a
 dot-label of the host, with ``-``/``_`` removed and the ASCII visual folds applied (0→o, 1→l,
@@ -28,12 +31,13 @@ import csv
 import lzma
 import sys
 import time
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
 from minuku import catalogue
 from minuku.confusables import loose_ascii
-from minuku.lookalike import LookalikeEngine
+from minuku.lookalike import LookalikeEngine, LookalikeMatch
 
 SHARED = Path("/work/shared/corpora")
 
@@ -214,12 +218,35 @@ def recall(engine: LookalikeEngine, csv_path: Path, show: int) -> None:
             print(f"\nmissed {key} ({len(misses[key])}): {misses[key][:show]}")
 
 
+def _half(name: str) -> str:
+    """Popular domains split in two by a hash of the name: rules are tuned on "tune" only,
+    "held-out" is reported (issue 11: no precision tuning on held-out data)."""
+    return "tune" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
+
+
+def _brand_word(m: LookalikeMatch) -> bool:
+    """The brand's exact label plus other words (netflixlife, docomo-ryokin): a combosquat by
+    rule whoever runs it (see lookalike.py), counted apart from typos and collisions."""
+    return m.technique == "combosquat" and (
+        m.detail.startswith("brand token") or " glued into " in m.detail
+    )
+
+
 def precision(engine: LookalikeEngine, path: Path) -> None:
     names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     flagged = [(n, m) for n in names if (m := engine.check(n)) is not None]
     print(f"\npopular domains: {len(flagged)} of {len(names):,} flagged")
-    for n, m in flagged:
-        print(f"  {n}: {m.brand_id} {m.technique} ({m.detail})")
+    for half in ("tune", "held-out"):
+        part = [(n, m) for n, m in flagged if _half(n) == half]
+        total = sum(1 for n in names if _half(n) == half)
+        word = sum(1 for _, m in part if _brand_word(m))
+        print(
+            f"\n{half} half: {len(part)} of {total:,} flagged "
+            f"({word} brand name + other word, {len(part) - word} typo/tld/other)"
+        )
+        for n, m in part:
+            tag = "word" if _brand_word(m) else "    "
+            print(f"  {tag} {n}: {m.brand_id} {m.technique} ({m.detail})")
 
 
 def speed(label: str, names: list[str], rounds: int = 3) -> None:

@@ -15,6 +15,7 @@ from minuku.lookalike import (
     check_domain,
     corroborated_owner,
     dns_owned_senders,
+    explain_clean,
     hosting_service,
 )
 
@@ -377,3 +378,41 @@ def test_corroborated_sender_is_judged_as_the_brands_own() -> None:
         options=CheckOptions(),
     )
     assert "brand_verified" not in {f.code for f in a.findings}
+
+
+# --- issue 11, precision on popular domains (tuned on the "tune" half only) ---------------
+
+
+def test_japanese_word_label_then_particle_no_is_a_phrase() -> None:
+    # 瑞穂の国 ("the land of ripe rice", an old name of Japan) and 総務の森 are Japanese
+    # phrases: the brand's word spelled right, the particle "no", another word.
+    for phrase in ("mizuhonokuni2ch.com", "soumunomori.com", "soumu-no-mori.jp"):
+        assert check_domain(phrase) is None, phrase
+    # Still the brand: no particle, an English "no…" affix, a phishing word after "no", or a
+    # typo'd brand that only happens to be followed by "no".
+    for host, brand in (
+        ("mizuho-online.com", "mizuho"),
+        ("soumu-no-login.jp", "soumu"),
+        ("aeonnotice.shop", "aeon"),
+        ("rakuttenn-omnia-jp.uno", "rakuten"),
+    ):
+        m = check_domain(host)
+        assert m is not None and m.brand_id == brand, host
+
+
+def test_doomo_is_a_japanese_word_not_a_docomo_typo() -> None:
+    # どうも, romanised "doomo"/"doumo": one deletion from "docomo", but a word.
+    assert check_domain("doomo.biz") is None
+    assert check_domain("doumo.jp") is None
+    m = check_domain("docomoo.biz")
+    assert m is not None and m.brand_id == "docomo"
+
+
+def test_brands_country_domains_are_their_own_with_a_source() -> None:
+    for host in ("paypal.ru", "paypal.com.tr", "americanexpress.com.bh", "visa.com.ar"):
+        assert check_domain(host) is None, host
+        why = explain_clean(host)
+        assert "source: knowledge" in why, why
+    # Another word glued to the brand is still a combosquat, whoever runs it.
+    m = check_domain("netflixlife.com")
+    assert m is not None and m.technique == "combosquat"

@@ -112,6 +112,10 @@ class LookalikeData:
     # Labels that are a word with a prefix (ymobile, icloud): inside a longer label only at
     # the start of a part ("easymobile", "apicloud" are not the brand).
     edge_labels: frozenset[str] = frozenset()
+    # Labels that are ordinary Japanese words (mizuho 瑞穂, soumu 総務): followed by the
+    # particle "no" and another word they begin a Japanese phrase (mizuho-no-kuni 瑞穂の国,
+    # soumu-no-mori), not the brand.
+    word_labels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -372,6 +376,7 @@ def parse(data: Mapping[str, Any]) -> Catalogue:
             similar_letters=_strs(lk.get("similar_letters"), "lookalike.similar_letters"),
             stop_words=_stop_words(lk.get("stop_words", {})),
             edge_labels=frozenset(_strs(lk.get("edge_labels"), "lookalike.edge_labels")),
+            word_labels=frozenset(_strs(lk.get("word_labels"), "lookalike.word_labels")),
         ),
         service_words=_strs(claims.get("service_words"), "claims.service_words"),
         account_words=_strs(claims.get("account_words"), "claims.account_words"),

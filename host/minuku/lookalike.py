@@ -300,6 +300,8 @@ class LookalikeEngine:
         self._glue_loose_by: dict[str, list[tuple[str, BrandLabel, str]]] = {}
         for g in self._glue_loose:
             self._glue_loose_by.setdefault(g[1].label, []).append(g)
+        self._word_labels = cat.lookalike.word_labels
+        self._no_affixes = tuple(a for a in self._affixes if a.startswith("no"))
         self._check_host = capped_cache(cache_size, DNS_NAME_CHARS)(self._check_normalised)
         self._candidates = capped_cache(cache_size, DNS_NAME_CHARS)(self._candidates_uncached)
 
@@ -755,7 +757,10 @@ class LookalikeEngine:
 
         start = text.find(target)
         while start != -1:
-            if allowed(start, start + m):
+            # The word spelled right, then "no" + a word: a Japanese phrase (only the exact
+            # word: a typo'd one, rakuttenn-omnia, is no phrase).
+            phrase = p.label in self._word_labels and self._particle_phrase(text, start + m)
+            if not phrase and allowed(start, start + m):
                 return 0, start, start + m
             start = text.find(target, start + 1)
         if p.k == 0:
@@ -849,6 +854,8 @@ class LookalikeEngine:
                 if i + w > len(fine):
                     break
                 joined = "".join(fine[i : i + w])
+                if joined in self._word_labels and self._particle_phrase("".join(fine[i + w :]), 0):
+                    continue
                 for bid, lb in self._labels.get(joined, ()):
                     if ok(bid, lb):
                         shown = "-".join(fine[i : i + w])
@@ -912,6 +919,19 @@ class LookalikeEngine:
             return None
         dist, bid, label = best
         return _Hit(bid, label, "typo", tok, f"{tok!r} is {dist} edit(s) from {label!r}")
+
+    def _particle_phrase(self, text: str, z: int) -> bool:
+        """A Japanese-word label followed at ``z`` by the particle "no" and a word of 3+
+        letters (mizuho|nokuni, soumu|nomori): a phrase, unless "no…" is an English affix
+        (notice, noreply) or the word after the particle is one (soumu-no-login)."""
+        return (
+            text.startswith("no", z)
+            and text[z + 2 : z + 5].isalpha()
+            and len(text[z + 2 : z + 5]) == 3
+            and not any(text.startswith(a, z) for a in self._no_affixes)
+            # "soumu-no-login" is the brand and a phishing word, not a phrase.
+            and not any(text.startswith(a, z + 2) for a in self._affixes if len(a) >= 3)
+        )
 
     def _plausible_slip(self, a: str, b: str) -> bool:
         """A one-edit difference that a typist or reader would make: insertion, deletion,
