@@ -139,9 +139,12 @@ def main() -> None:
             cmd = launcher(folder, args.python)
         one_run(cmd, folder, env)  # the first run writes .pyc files; not counted
         before = load()
-        times = [one_run(cmd, folder, env) for _ in range(runs)]
+        times: list[float] = []
+        floor: list[float] = []
+        for _ in range(runs):  # interleaved: both see the same moments of a shared machine
+            times.append(one_run(cmd, folder, env))
+            floor.append(_bare(args.python, folder, env))
         after = load()
-        floor = [_bare(args.python, folder, env) for _ in range(runs)]
         median = statistics.median(times)
         print(
             f"cold start to first pong ({'python -m minuku host' if args.no_launcher else 'installed launcher'}):"

@@ -23,8 +23,10 @@ from minuku.nativemsg import (
     ERROR_CODES,
     CheckJob,
     Host,
+    _frame,
     error_frame,
     hello_frame,
+    loads,
     pong_frame,
 )
 from minuku.wire import (
@@ -226,6 +228,57 @@ def test_error_frames_are_valid_utf8_and_valid_error_responses(
     assert body == resp.model_dump_json().encode()
 
 
+# RFC 8259: white space (§2), numbers (§6), strings and escapes (§7), UTF-8 (§8.1); and what
+# Python's json takes beyond it (NaN, Infinity), which the host must take the same way.
+JSON_TEXTS = [
+    '{"a":1}',
+    ' \t\r\n{"a": [1, 2.5, null, true, false, "x\\u00e9"]} \n',
+    "\ufeff{}",  # a byte order mark: json.loads refuses it
+    "{} x",
+    "{}{}",
+    "",
+    "   ",
+    "\u00a0{}",  # no-break space is not JSON white space
+    "NaN",
+    "[Infinity, -Infinity]",
+    "[1e999, -0, 0.1e-400]",
+    '{"a":1,"a":2}',
+    '"\\ud800"',
+    '{"\\udfff": 1}',
+    "[" * 100_000,
+    "[" * 100_000 + "]" * 100_000,
+    '{"a":"b\tc"}',  # a raw control character in a string (strict)
+    "1" * 4000,
+    "1" * 5000,  # over Python's int digit limit
+    '{"a" 1}',
+    "[1,]",
+    "tru",
+    "{}\x00",
+    '"\\u12"',
+    '{"type": "ping", "protocol_version": 1, "id": "p"}',
+]
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS, ids=range(len(JSON_TEXTS)))
+def test_the_hosts_json_reader_is_json_loads(text: str) -> None:
+    def outcome(fn: Any) -> tuple[str, str]:
+        try:
+            return ("ok", repr(fn(text)))
+        except (ValueError, RecursionError):
+            return ("error", "")
+
+    assert outcome(loads) == outcome(json.loads)
+
+
+@pytest.mark.parametrize("rid", IDS)
+def test_the_hosts_json_writer_is_json_dumps(rid: str) -> None:
+    fields: dict[str, Any] = {"type": "x", "id": rid, "n": -(2**70), "t": True, "f": False}
+    fields["none"] = None
+    body = error_frame("bad_request", rid, rid)  # message and id: the same hostile string
+    assert json.loads(body)["message"] == rid.encode("utf-8", "replace").decode("utf-8")
+    assert _frame(fields) == json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def test_error_codes_are_the_models_error_codes() -> None:
     assert set(get_args(ErrorCode)) == ERROR_CODES
 
@@ -250,8 +303,27 @@ def test_hello_ping_and_bad_frames_never_import_pydantic() -> None:
         '             b\'{"type":"ping","protocol_version":1,"id":"p","x":1}\',\n'
         '             b\'{"type":"ping","protocol_version":true,"id":"p"}\',\n'
         '             b\'\\xff\', b\'[\', b\'{"type":"launch","protocol_version":1,"id":"l"}\']:\n'
-        "    h.handle(body)\n"
+        "    print(json.loads(h.handle(body)).get('code'))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'typing', 'logging')))\n"
+    )
+    assert out.splitlines() == [
+        "None",
+        "None",
+        "bad_request",
+        "bad_request",
+        "not_utf8",
+        "not_json",
+        "bad_request",
+        "[]",
+    ]
+    # hello and ping alone do not even load the json package (it imports re and enum)
+    out = _python(
+        "import sys\n"
+        "from minuku.nativemsg import Host\n"
+        "h = Host()\n"
+        'h.handle(b\'{"type":"hello","protocol_version":1,"id":"h"}\')\n'
+        'h.handle(b\'{"type":"ping","protocol_version":1,"id":"p"}\')\n'
+        "print(sorted(m for m in ('json', 're', 'enum', 'pydantic') if m in sys.modules))\n"
     )
     assert out == "[]"
 

@@ -18,7 +18,6 @@ runs, so a stray print can never corrupt the channel.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import struct
@@ -147,9 +146,76 @@ def _only_fields(obj: dict[str, Any], allowed: frozenset[str]) -> None:
             )
 
 
-def _frame(obj: dict[str, object]) -> bytes:
+# JSON without the json package: it imports re and enum, a quarter of the host's start-up on a
+# loaded machine, and json.loads/json.dumps are these C functions underneath (same results;
+# tests/test_wire_fastpath.py compares them on hostile input). Another Python uses json itself.
+_JSON_WS = " \t\n\r"  # RFC 8259 §2: the only white space around values
+
+
+_CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
+
+
+class _ScanContext:
+    """What json.JSONDecoder gives its C scanner: strict strings, plain dicts, float/int."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = _CONSTANTS.__getitem__  # a builtin method: not bound to the instance
+
+
+try:
+    from _json import encode_basestring as _encode_str
+    from _json import make_scanner as _make_scanner
+
+    _scan: Any = _make_scanner(_ScanContext())  # type: ignore[arg-type]  # the stub's odd type
+except ImportError:  # pragma: no cover - not CPython
+    _scan = None
+
+
+def loads(text: str) -> object:
+    """``json.loads(text)``: ValueError (or RecursionError) when ``text`` is not one JSON value."""
+    if _scan is None:  # pragma: no cover - not CPython
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(_JSON_WS))
+    try:
+        obj, end = _scan(text, start)
+    except StopIteration:
+        raise ValueError("Expecting value") from None
+    except Exception:  # noqa: BLE001 - json itself says what is wrong
+        # The C scanner reports a syntax error through json.decoder, which it expects loaded
+        # (else a SystemError): a text that is not JSON pays for loading json, and gets its
+        # exact error (RecursionError for one nested too deep).
+        import json
+
+        return json.loads(text)
+    if end != len(text) and text[end:].strip(_JSON_WS):
+        raise ValueError("Extra data")
+    return obj
+
+
+def _frame(obj: dict[str, str | int | bool | None]) -> bytes:
     # As pydantic's model_dump_json writes it: compact, UTF-8, fields in the models' order.
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if _scan is None:  # pragma: no cover - not CPython
+        import json
+
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    parts = []
+    for key, value in obj.items():
+        if isinstance(value, str):
+            text = _encode_str(value)
+        elif value is None:
+            text = "null"
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = int.__repr__(value)
+        parts.append(f"{_encode_str(key)}:{text}")
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
 
 
 def pong_frame(req_id: str) -> bytes:
@@ -282,7 +348,7 @@ class Host:
                     "not_utf8", f"frame is not UTF-8 ({exc.reason} at byte {exc.start})"
                 ) from None
             try:
-                obj = json.loads(text)
+                obj = loads(text)
             except (ValueError, RecursionError):
                 raise FrameError("not_json", "frame is not JSON") from None
             if not isinstance(obj, dict):
@@ -488,8 +554,8 @@ def serve(
                 return
             send(host.finish(job))
 
-    checker = threading.Thread(target=check_loop, name="minuku-checks", daemon=True)
-    checker.start()
+    # Started with the first check, not before: no thread to start on the first pong's path.
+    checker: threading.Thread | None = None
     warmed = False
     try:
         while not gone.is_set():
@@ -506,14 +572,18 @@ def serve(
             if isinstance(answer, bytes):
                 send(answer)
             else:
+                if checker is None:
+                    checker = threading.Thread(target=check_loop, name="minuku-checks", daemon=True)
+                    checker.start()
                 jobs.put(answer)
             if not warmed:
                 # After the first answer, not before: the first pong must not wait on a fork.
                 warmed = True
                 threading.Thread(target=host.warm, name="minuku-warm", daemon=True).start()
     finally:
-        jobs.put(None)
-        checker.join()
+        if checker is not None:
+            jobs.put(None)
+            checker.join()
         host.close()
     return 0
 
