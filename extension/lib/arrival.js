@@ -118,6 +118,7 @@ export function createArrival({
   let optsCache = null; // {at, stored}
   let tagsReady = null;
   let lastFailedJob = null; // the job the host failed in this pump (retried by the next one)
+  const sessionStart = Math.floor(now() / 1000) * 1000; // records' times are whole seconds
 
   async function stored() {
     if (optsCache && now() - optsCache.at < 2000) return optsCache.stored;
@@ -253,11 +254,13 @@ export function createArrival({
    * Check one message in the background. Returns {verdict, kept, moved} or throws a fatal
    * HostError (host missing / incompatible: no point in going on).
    */
-  async function checkOne(h, { skipKept }) {
+  async function checkOne(h, { skipKept, keptSince = Infinity }) {
     const fp = await fingerprint(h);
-    if (skipKept && fp) {
+    if (fp) {
       const kept = await store.get(fp);
-      if (kept) return { verdict: kept.v, kept: true, moved: false };
+      // A folder check skips what was ever checked; new mail only what this session already
+      // checked (a folder pass may have reached it first).
+      if (kept && (skipKept || kept.t * 1000 >= keptSince)) return { verdict: kept.v, kept: true, moved: false };
     }
     const { wire, locale } = await wireOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
     let payload = null;
@@ -311,7 +314,7 @@ export function createArrival({
             return; // gone meanwhile
           }
           try {
-            await checkOne(h, { skipKept: false });
+            await checkOne(h, { skipKept: false, keptSince: sessionStart });
           } catch (e) {
             failed.push(item);
             throw e;

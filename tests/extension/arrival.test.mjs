@@ -485,3 +485,34 @@ test("the stop reason is cleared once the host answers again", async () => {
   await arrival.idle();
   assert.equal(arrival.status().lastError, null);
 });
+
+test("new mail a folder check of this session already checked is not checked twice", async () => {
+  const mails = Array.from({ length: 30 }, (_, i) => mail(i + 1));
+  const { b, arrival, host } = setup({ mails });
+  await arrival.start();
+  await arrival.checkFolder(INBOX);
+  await arrival.idle();
+  assert.equal(host.framesOfType("check").length, 30);
+  // Thunderbird reports the same mails as new afterwards (a burst is listed while it is filed).
+  await arrival.onNewMail(INBOX, { id: null, messages: mails.slice(0, 10).map((m) => ({ ...m, raw: undefined })) });
+  await arrival.idle();
+  assert.equal(host.framesOfType("check").length, 30);
+  assert.equal(b.calls.getRaw.length, 30, "not even read again");
+});
+
+test("new mail is checked even when a mail with the same identity was checked in an earlier session", async () => {
+  const storage = memoryStorage();
+  const first = setup({ mails: [mail(1)], storage });
+  await arrive(first.arrival, first.b, 1);
+  await first.arrival.store.flush();
+  // The second session starts an hour later.
+  const b2 = fakeMailBrowser({ mails: new Map([[1, mail(1, { danger: true })]]) });
+  const host2 = verdictHost();
+  const second = createArrival({
+    browser: b2, client: new HostClient({ connectNative: host2.connectNative }), getOptions: wireFor(false),
+    translate, storage, log: { warn() {} }, now: () => Date.now() + 3600_000,
+  });
+  await arrive(second, b2, 1);
+  assert.equal(host2.framesOfType("check").length, 1, "a new arrival is always checked");
+  assert.deepEqual(b2.mails.get(1).tags, [TAG_KEYS.danger]);
+});
