@@ -416,3 +416,13 @@ def test_brands_country_domains_are_their_own_with_a_source() -> None:
     # Another word glued to the brand is still a combosquat, whoever runs it.
     m = check_domain("netflixlife.com")
     assert m is not None and m.technique == "combosquat"
+
+
+def test_www_glued_before_an_ambiguous_label_is_a_host_without_its_dots() -> None:
+    # JPCERT/CC 2023 EPOS phishing: "www" + "info" + "epos" glued in a throw-away subdomain.
+    m = check_domain("wwwinfoepos.leadhe.com")
+    assert m is not None and m.brand_id == "epos" and m.technique == "subdomain"
+    # Without the leading "www" the ordinary word stays alone; a non-affix word after "www"
+    # gives no support either.
+    assert check_domain("infoepos.leadhe.com") is None
+    assert check_domain("wwweasymobile.com") is None

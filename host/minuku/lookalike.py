@@ -661,6 +661,7 @@ class LookalikeEngine:
                 and not relaxed
                 and not self._supported(p.brand_id, p.label, context)
                 and not self._glued_support(p.brand_id, text[:a], text[z:])
+                and not self._www_led(text, a, z, edges)
             ):
                 continue
             if best is None or (dist, i) < best[:2]:
@@ -681,6 +682,17 @@ class LookalikeEngine:
             for i in self._candidates(folded)
             for g in self._glue_loose_by.get(self._probes[i].label, ())
         ]
+
+    def _www_led(self, text: str, a: int, z: int, edges: set[int]) -> bool:
+        """The span ``[a, z)`` ends its part and follows, in it, "www" and nothing but affix
+        words (wwwinfoepos, wwwapple): a host name with its dots taken out. No site's own
+        name begins with "www" glued to a word, so this supports an ambiguous or edge label
+        (not one in the middle of a longer run: wwwoutlookofficesmbc is SMBC's)."""
+        if z not in edges:
+            return False
+        start = max((e for e in edges if e <= a), default=0)
+        prefix = text[start:a]
+        return prefix.startswith("www") and _segments(prefix, self._affixes)
 
     def _glued_support(self, brand_id: str, before: str, after: str) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
@@ -747,7 +759,7 @@ class LookalikeEngine:
                 return False
             # Labels listed as edge labels (ymobile, amex) begin a part: "easymobile",
             # "camex" are other words.
-            if p.edge and a not in edges:
+            if p.edge and a not in edges and not self._www_led(text, a, z, edges):
                 return False
             # A span across a hyphen begins a part (rner-cari, au-onepay, eki-net):
             # "leumi-card" holds no "micard".
