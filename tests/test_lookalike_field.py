@@ -426,3 +426,21 @@ def test_www_glued_before_an_ambiguous_label_is_a_host_without_its_dots() -> Non
     # gives no support either.
     assert check_domain("infoepos.leadhe.com") is None
     assert check_domain("wwweasymobile.com") is None
+
+
+def test_glued_typo_of_a_whole_part_label_counts_in_a_throwaway_subdomain() -> None:
+    # glued_typos false (ekinet, saison) guards the registrable name only: JPCERT/CC rows
+    # write the typo'd brand glued to other letters in a subdomain of a random domain.
+    for host, brand in (
+        ("ekiinetclom.cyou.example-random.com", "ekinet"),
+        ("wwwsnisoncnid.songshuiguo.com", "saison"),
+    ):
+        m = check_domain(host)
+        assert m is not None and m.brand_id == brand and m.technique == "subdomain", host
+    # In the registrable name the same glued typo is a real site's word.
+    assert check_domain("einetwork.net") is None
+    # A short label (five letters or fewer) stays whole-part in subdomains too.
+    assert check_domain("vkpasses.example.com") is None
+    # Glued in the registrable name: whole parts only, as before (a known miss, accepted:
+    # it has the shape of einetwork.net).
+    assert check_domain("ekiinetclom.cyou") is None

@@ -36,8 +36,8 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      budget (one edit up to 8 letters, two from 9, ``max_edits`` less), the span starting
      with the label's first letter and ending with its last or at a part boundary
      (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``); in the
-     registrable name a typo'd span begins a part, and labels of five letters or fewer (or
-     ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
+     registrable name a typo'd span begins a part, and labels of five letters or fewer (and,
+     in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
      (``rner-cari``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
      of the label (dictionary words, ``amazonas``) covering the span cancels it:
      ``combosquat``/``typo`` in the registrable name, ``subdomain`` elsewhere. On a hosting
@@ -184,6 +184,7 @@ class _Probe:
     ambiguous: bool
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
     whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
+    short: bool = False  # five letters or fewer: whole parts only, in subdomains too
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,7 @@ class LookalikeEngine:
                 k = min(k, lb.max_edits if lb.max_edits is not None else k)
                 edge = lb.label in cat.lookalike.edge_labels
                 whole = n <= 5 or not lb.glued_typos
-                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge, whole))
+                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge, whole, n <= 5))
         # Longer labels first: "rakutencard" is reported rather than "rakuten".
         probes.sort(key=lambda p: (-len(p.folded), p.brand_id))
         self._probes = tuple(probes)
@@ -662,6 +663,7 @@ class LookalikeEngine:
                 and not self._supported(p.brand_id, p.label, context)
                 and not self._glued_support(p.brand_id, text[:a], text[z:])
                 and not self._www_led(text, a, z, edges)
+                and not (not in_name and _country_part_after(text, z, hyphens))
             ):
                 continue
             if best is None or (dist, i) < best[:2]:
@@ -802,7 +804,10 @@ class LookalikeEngine:
                 # A short label typo'd inside a longer word is usually another word (samson,
                 # orion, jacks): for five letters or fewer (and labels marked so) only a whole
                 # part counts.
-                if p.whole_typos and not (a in edges and z in edges):
+                # glued_typos false guards the registrable name, where a real site's word
+                # lives (skinet, einetwork); a throw-away subdomain label is the kit's
+                # (ekiinetclom.<random>): there only short labels stay whole-part.
+                if p.whole_typos and (in_name or p.short) and not (a in edges and z in edges):
                     continue
                 if not allowed(a, z):
                     continue
@@ -995,6 +1000,15 @@ def _covered(text: str, a: int, z: int, stops: tuple[str, ...]) -> bool:
                 return True
             pos = text.find(word, pos + 1)
     return False
+
+
+def _country_part_after(text: str, z: int, hyphens: set[int]) -> bool:
+    """The part right after a span ending at a part boundary ``z`` is a Japanese domain piece
+    (koyamato-co.…, apple-cojp.…): in a subdomain the host spells out "<brand>.co.jp"."""
+    if z not in hyphens or z >= len(text):
+        return False
+    nxt = min(e for e in hyphens if e > z)
+    return text[z:nxt] in _COUNTRY_NEXT
 
 
 def _near_pairs(rows: tuple[str, ...], similar: tuple[str, ...]) -> frozenset[tuple[str, str]]:
