@@ -444,3 +444,15 @@ def test_glued_typo_of_a_whole_part_label_counts_in_a_throwaway_subdomain() -> N
     # Glued in the registrable name: whole parts only, as before (a known miss, accepted:
     # it has the shape of einetwork.net).
     assert check_domain("ekiinetclom.cyou") is None
+
+
+def test_www_and_affixes_before_an_ambiguous_label_across_hyphens() -> None:
+    # JPCERT/CC 2023: "www-info-epos" as the first label of a random domain.
+    m = check_domain("www-info-epos.beikecms.com")
+    assert m is not None and m.brand_id == "epos"
+
+
+def test_help_supports_an_ambiguous_label_like_support_does() -> None:
+    m = check_domain("eposhelp.info")
+    assert m is not None and m.brand_id == "epos"
+    assert check_domain("epos-pos-systems.com") is None

@@ -686,14 +686,15 @@ class LookalikeEngine:
         ]
 
     def _www_led(self, text: str, a: int, z: int, edges: set[int]) -> bool:
-        """The span ``[a, z)`` ends its part and follows, in it, "www" and nothing but affix
-        words (wwwinfoepos, wwwapple): a host name with its dots taken out. No site's own
-        name begins with "www" glued to a word, so this supports an ambiguous or edge label
-        (not one in the middle of a longer run: wwwoutlookofficesmbc is SMBC's)."""
+        """The span ``[a, z)`` ends its part and follows, from the label's start, "www" and
+        nothing but affix words (wwwinfoepos, www-info-epos): a host name with its dots
+        taken out. No site's own name begins with "www" glued to a word, so this supports an
+        ambiguous or edge label (not one in the middle of a longer run: wwwoutlookofficesmbc
+        is SMBC's)."""
         if z not in edges:
             return False
-        start = max((e for e in edges if e <= a), default=0)
-        prefix = text[start:a]
+        # From the label's start: hyphens are dots too (www-info-epos).
+        prefix = text[:a]
         return prefix.startswith("www") and _segments(prefix, self._affixes)
 
     def _glued_support(self, brand_id: str, before: str, after: str) -> bool:
