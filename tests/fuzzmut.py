@@ -133,6 +133,15 @@ def delete_range(data: bytes, pick: Pick) -> bytes:
     return data[:i] + data[i + 1 + pick(64) :]
 
 
+MAX_INPUT = 4 * 1024 * 1024  # keep a run's inputs small enough to be many
+
+
+def _times(n: int, size: int) -> int:
+    """``n`` repeats, fewer when they would pass MAX_INPUT: a 4 MB line repeated 3,000 times
+    would make the fuzzer itself allocate 12 GB before the cut."""
+    return max(1, min(n, MAX_INPUT // max(1, size)))
+
+
 def duplicate_header(data: bytes, pick: Pick) -> bytes:
     end = data.find(b"\n\n")
     head = data[: end + 1] if end >= 0 else data
@@ -142,7 +151,7 @@ def duplicate_header(data: bytes, pick: Pick) -> bytes:
     line = lines[pick(len(lines))] + b"\n"
     i = head.find(line)
     i = 0 if i < 0 else i
-    return data[:i] + line * (1 + pick(3000)) + data[i:]
+    return data[:i] + line * _times(1 + pick(3000), len(line)) + data[i:]
 
 
 def nest(data: bytes, pick: Pick) -> bytes:
@@ -182,7 +191,7 @@ def encoded_words(data: bytes, pick: Pick) -> bytes:
 def splice(data: bytes, pick: Pick) -> bytes:
     i, j = _pos(data, pick), _pos(data, pick)
     i, j = min(i, j), max(i, j)
-    return data[:i] + data[i:j] * (1 + pick(50)) + data[j:]
+    return data[:i] + data[i:j] * _times(1 + pick(50), j - i) + data[j:]
 
 
 MUTATORS: list[Callable[[bytes, Pick], bytes]] = [
@@ -200,8 +209,8 @@ MUTATORS: list[Callable[[bytes, Pick], bytes]] = [
 def mutate(data: bytes, pick: Pick, rounds: int) -> bytes:
     for _ in range(rounds):
         data = MUTATORS[pick(len(MUTATORS))](data, pick)
-        if len(data) > 4 * 1024 * 1024:  # keep a run's inputs small enough to be many
-            data = data[: 4 * 1024 * 1024]
+        if len(data) > MAX_INPUT:
+            data = data[:MAX_INPUT]
     return data
 
 
