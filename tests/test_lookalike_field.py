@@ -456,3 +456,35 @@ def test_help_supports_an_ambiguous_label_like_support_does() -> None:
     m = check_domain("eposhelp.info")
     assert m is not None and m.brand_id == "epos"
     assert check_domain("epos-pos-systems.com") is None
+
+
+def test_osa_written_out_matches_the_textbook_recurrence() -> None:
+    # _osa's inner min() is written out for speed (issue 11: 20k domains/s); it must still be
+    # the optimal string alignment distance up to the limit.
+    import random
+
+    from minuku.lookalike import _osa
+
+    def ref(a: str, b: str) -> int:
+        d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+        for i in range(len(a) + 1):
+            d[i][0] = i
+        for j in range(len(b) + 1):
+            d[0][j] = j
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                cost = 0 if a[i - 1] == b[j - 1] else 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[len(a)][len(b)]
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        a = "".join(rng.choice("amzon") for _ in range(rng.randint(0, 9)))
+        b = "".join(rng.choice("amzon") for _ in range(rng.randint(1, 9)))
+        for limit in (1, 2):
+            # Exact up to the limit; above it, any value over the limit ("too far").
+            got = min(_osa(a, b, limit), limit + 1)
+            assert got == min(ref(a, b), limit + 1), (a, b, limit)
+    assert _osa("amzaon", "amazon", 1) == 1  # a transposition is one edit

@@ -215,13 +215,23 @@ def _osa(a: str, b: str, limit: int) -> int:
     for i in range(1, len(a) + 1):
         cur = [i] + [0] * len(b)
         row_min = cur[0]
+        ai = a[i - 1]
         for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
+            # min() of three, written out: this loop is the engine's hottest.
+            v = prev[j - 1] if ai == b[j - 1] else prev[j - 1] + 1
+            w = prev[j] + 1
+            if w < v:
+                v = w
+            w = cur[j - 1] + 1
+            if w < v:
+                v = w
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
+                w = prev2[j - 2] + 1
+                if w < v:
+                    v = w
             cur[j] = v
-            row_min = min(row_min, v)
+            if v < row_min:
+                row_min = v
         if row_min > limit:
             return limit + 1
         prev2, prev = prev, cur
