@@ -20,6 +20,7 @@
 
 import { ArrivalStore, fingerprint, severity } from "./arrival-store.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
+import { LruCache } from "./cache.js";
 import { HostError } from "./hostclient.js";
 import { memoryStorage } from "./idb-kv.js";
 import { validatePayload } from "./payload.js";
@@ -38,6 +39,10 @@ export const MAX_JOBS = 20;
 export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
 export const CHUNK = 250; // results written at least every CHUNK checks (and every second of a folder check)
 export const IN_FLIGHT = 6; // background checks in flight (IMAP fetches overlap; the host queues the rest)
+// While the user is reading (a message was displayed in the last READING_MS), one at a time:
+// what is in flight when the next message is opened competes with its check.
+export const READING_MS = 10000;
+export const MAX_SESSION_IDS = 50000; // message ids checked this session (bounded)
 // After the displayed message's check, background work stays quiet a little longer: the
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
 // IMAP, the server connections that getRaw also uses) with background checks.
@@ -118,7 +123,7 @@ export function createArrival({
   let optsCache = null; // {at, stored}
   let tagsReady = null;
   let lastFailedJob = null; // the job the host failed in this pump (retried by the next one)
-  const sessionStart = Math.floor(now() / 1000) * 1000; // records' times are whole seconds
+  const checkedIds = new LruCache(MAX_SESSION_IDS); // Thunderbird message id -> verdict
 
   async function stored() {
     if (optsCache && now() - optsCache.at < 2000) return optsCache.stored;
@@ -167,6 +172,10 @@ export function createArrival({
     };
     Promise.resolve(p).then(end, end);
     return p;
+  }
+
+  function inFlight() {
+    return foregroundCount > 0 || now() - foregroundEnded < READING_MS ? 1 : IN_FLIGHT;
   }
 
   async function waitForeground() {
@@ -254,13 +263,15 @@ export function createArrival({
    * Check one message in the background. Returns {verdict, kept, moved} or throws a fatal
    * HostError (host missing / incompatible: no point in going on).
    */
-  async function checkOne(h, { skipKept, keptSince = Infinity }) {
+  async function checkOne(h, { skipKept }) {
+    // The same message (Thunderbird's id, valid for this session) is never checked twice in a
+    // session: a folder pass may reach new mail before the new-mail queue does. A different
+    // message is always checked on arrival, whatever its Message-ID, size, date and sender.
+    if (checkedIds.has(h.id)) return { verdict: checkedIds.get(h.id), kept: true, moved: false };
     const fp = await fingerprint(h);
-    if (fp) {
+    if (skipKept && fp) {
       const kept = await store.get(fp);
-      // A folder check skips what was ever checked; new mail only what this session already
-      // checked (a folder pass may have reached it first).
-      if (kept && (skipKept || kept.t * 1000 >= keptSince)) return { verdict: kept.v, kept: true, moved: false };
+      if (kept) return { verdict: kept.v, kept: true, moved: false };
     }
     const { wire, locale } = await wireOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
     let payload = null;
@@ -275,6 +286,7 @@ export function createArrival({
       return { verdict: "unknown", kept: false, moved: false, error: String(e?.message ?? e) };
     }
     lastError = null; // the host answers again
+    checkedIds.set(h.id, payload.verdict);
     const online = wire.offline !== true && payload.dns_status === "ok";
     // One line per background check, without anything from the mail (tests count them).
     log.info?.(`minuku: background check: ${payload.verdict}${online ? "" : " (offline)"}`);
@@ -300,7 +312,7 @@ export function createArrival({
 
   async function drainNew() {
     while (pending.length && !paused) {
-      const batch = pending.splice(0, IN_FLIGHT);
+      const batch = pending.splice(0, inFlight());
       const failed = [];
       const results = await Promise.allSettled(
         batch.map(async (item) => {
@@ -314,7 +326,7 @@ export function createArrival({
             return; // gone meanwhile
           }
           try {
-            await checkOne(h, { skipKept: false, keptSince: sessionStart });
+            await checkOne(h, { skipKept: false });
           } catch (e) {
             failed.push(item);
             throw e;
@@ -391,7 +403,7 @@ export function createArrival({
         await drainNew(); // new mail goes before the rest of a folder
         if (paused || job.state !== "running") break;
         await waitForeground();
-        while (running.size >= IN_FLIGHT) await Promise.race(running);
+        while (running.size >= inFlight()) await Promise.race(running);
         const p = checkOne(h, { skipKept: true }).then(
           (r) => count(job, h, r),
           (e) => {

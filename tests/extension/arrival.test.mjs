@@ -500,19 +500,15 @@ test("new mail a folder check of this session already checked is not checked twi
   assert.equal(b.calls.getRaw.length, 30, "not even read again");
 });
 
-test("new mail is checked even when a mail with the same identity was checked in an earlier session", async () => {
-  const storage = memoryStorage();
-  const first = setup({ mails: [mail(1)], storage });
-  await arrive(first.arrival, first.b, 1);
-  await first.arrival.store.flush();
-  // The second session starts an hour later.
-  const b2 = fakeMailBrowser({ mails: new Map([[1, mail(1, { danger: true })]]) });
-  const host2 = verdictHost();
-  const second = createArrival({
-    browser: b2, client: new HostClient({ connectNative: host2.connectNative }), getOptions: wireFor(false),
-    translate, storage, log: { warn() {} }, now: () => Date.now() + 3600_000,
-  });
-  await arrive(second, b2, 1);
-  assert.equal(host2.framesOfType("check").length, 1, "a new arrival is always checked");
-  assert.deepEqual(b2.mails.get(1).tags, [TAG_KEYS.danger]);
+test("a different mail with a checked mail's Message-ID, size, date and sender is still checked on arrival", async () => {
+  // The sender sends a harmless mail, then a phish padded to the same identity.
+  const first = mail(1, { mid: "same@kumo.example", size: 4000, author: "Kumo <news@kumo.example>" });
+  const second = mail(2, { mid: "same@kumo.example", size: 4000, author: "Kumo <news@kumo.example>", danger: true });
+  second.date = first.date;
+  assert.equal(await fingerprint(first), await fingerprint(second));
+  const { b, arrival, host } = setup({ mails: [first, second] });
+  await arrive(arrival, b, 1);
+  await arrive(arrival, b, 2);
+  assert.equal(host.framesOfType("check").length, 2);
+  assert.deepEqual(b.mails.get(2).tags, [TAG_KEYS.danger]);
 });
