@@ -294,6 +294,7 @@ class LookalikeEngine:
         self._genuine: dict[str, str] = {}
         for bid, dom in _catalogue.all_domains(cat):
             self._genuine.setdefault(dom, bid)
+        self._genuine_heads = frozenset(d.partition(".")[0] for d in self._genuine)
         self._hosting = hosting_index()
         self._owner_regs = frozenset(_registrable(d) or d for _, d in _catalogue.all_domains(cat))
         self._build_probes(cat)
@@ -840,6 +841,10 @@ class LookalikeEngine:
 
     def _genuine_at(self, host: str, start: int) -> tuple[Technique, str, str] | None:
         # Longest genuine brand domain that host[start:] starts with, followed by a separator.
+        # Every genuine domain has a dot: its first label must be host's label at ``start``.
+        dot = host.find(".", start)
+        if dot == -1 or host[start:dot] not in self._genuine_heads:
+            return None
         for pos in range(len(host) - 1, start, -1):
             sep = host[pos]
             if sep not in ".-_":
