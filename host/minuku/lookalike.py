@@ -52,6 +52,17 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    letters or fewer never match by distance; tokens listed in ``typo_exempt`` or equal to any
    brand's label are never typos (``paypal`` is PayPal, not a typo of PayPay).
 
+Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
+genuinely runs is listed in its ownership with a ``source`` (country domains of its exact
+name, paypal.ru, visa.com.ar, only where we know them to be the brand's: "knowledge" says so).
+A third party's site built on an unambiguous brand name plus another word (netflixlife,
+docomo-ryokin, colesmastercard, hotmail-iniciar-sesion) stays a combosquat: its name is
+exactly what a phishing kit registers (amazon-security-jp), a reader cannot tell the two apart,
+and only ownership or DNS corroboration takes it off. A real collision is handled by a general
+rule, never a per-domain exception: dictionary and romaji stop words per label (doomo どうも),
+Japanese-word labels followed by the particle "no" and a word (``word_labels``: mizuho-no-kuni
+瑞穂の国), token boundaries and the rules above.
+
 Online, ``corroborated_owner`` lets DNS show that an unlisted brand-like From domain is the
 brand's own: all its NS hosts under the brand's ``ns_suffixes`` (never MX; see there).
 
