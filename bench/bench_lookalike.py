@@ -3,7 +3,7 @@
     PYTHONPATH=host .venv-test/bin/python bench/bench_lookalike.py [--corpora DIR] [--list]
 
 Inputs (unpacked to a scratch folder, never committed; the default DIR is /tmp/minuku-lookalike,
-filled from /work/shared/corpora on first use):
+filled from ../shared/corpora on first use):
 
 - ``jpcert-2019-2023-hosts.csv`` (``date,host,brand``): phishing hosts confirmed by JPCERT/CC.
   Recall is counted on hosts that carry a brand-like token (below), per brand, with S3 buckets
@@ -39,7 +39,7 @@ from minuku import catalogue
 from minuku.confusables import loose_ascii
 from minuku.lookalike import LookalikeEngine, LookalikeMatch
 
-SHARED = Path("/work/shared/corpora")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
 # JPCERT/CC's brand names → catalogue ids.
 JPCERT_BRANDS: dict[str, str] = {
