@@ -150,6 +150,7 @@ class Env:
     home: Path
     port: int
     sessions: int = 1
+    burst_checked: int = 0  # burst mails checked before the latency test paused checking
 
     def background_checks(self) -> list[str]:
         return re.findall(r"minuku: background check: (\w+)", self.tb.log())
@@ -658,6 +659,12 @@ def test_background_burst_does_not_delay_the_banner(env: Env) -> None:
     (OUT / "arrival-latency.txt").write_text(report, "utf-8")
     env.tb.screenshot(OUT / "arrival-burst.png")
     env.tb.set_storage({"arrivalPaused": True})  # the rest of the burst is not this test's
+    # What was under way when the pause came finishes; then the count stands still.
+    settled = -1
+    while (now_checked := len(env.background_checks())) != settled:
+        settled = now_checked
+        time.sleep(2)
+    env.burst_checked = settled - start
     # The 50 ms bound itself is asserted where timing is deterministic (the node test "background
     # work never delays the displayed message's request by more than 50 ms"): here, on a shared
     # 2-core machine at load 6-8, single openings vary by +-300 ms and the median of 7 paired
@@ -711,7 +718,11 @@ def test_folder_check_resumes_after_restart(env: Env) -> None:
     # the pass counts those as "checked before" too.
     queued = checked_now - (listed - kept)
     assert queued >= 0, "every mail is either remembered or checked now"
-    assert kept - queued >= 500, (
+    # Every burst mail checked before the pause was written when checking paused (and the
+    # INBOX's earlier mails were checked before that): all of them must come back. How many
+    # that is depends on the machine's speed, so the bound is the count, not a fixed number.
+    assert env.burst_checked > 0, "the latency test checked none of the burst"
+    assert kept - queued >= env.burst_checked, (
         f"only {kept - queued} results remembered across the restart "
-        f"({checked_before} checks before it)"
+        f"({env.burst_checked} burst mails checked before it)"
     )
