@@ -94,29 +94,29 @@ def brand_name(brand_id: str, lang: str) -> str:
     return b.name_ja if lang == "ja" else b.name_en
 
 
+# A finding's parameter → the locale table that words its codes.
+_WORDED_PARAMS = (
+    ("technique", "technique"),
+    ("where", "where"),
+    ("how", "how"),
+    ("why", "why"),
+    ("reason", "dkim_reason"),
+    ("policy", "dmarc_policy"),
+    ("result", "auth_result"),
+    ("state", "dns_state"),
+)
+
+
 def reason_text(f: Finding, lang: str) -> str:
     t = catalogue_text(lang)
     params = dict(f.params)
     if f.brand:
         params.setdefault("brand", brand_name(f.brand, lang))
-    if "technique" in params:
-        params["technique"] = t["technique"].get(params["technique"], params["technique"])
-    if "where" in params:
-        params["where"] = t["where"].get(params["where"], params["where"])
-    if "how" in params:
-        params["how"] = t["how"].get(params["how"], params["how"])
-    if "why" in params:
-        params["why"] = t["why"].get(params["why"], params["why"])
     # Raw codes never reach the reader's sentence (issue 9.6): each known one has its words;
     # the code itself stays in the reason's code and evidence (the "technical details" fold).
-    if "reason" in params:
-        params["reason"] = t["dkim_reason"].get(params["reason"], params["reason"])
-    if "policy" in params:
-        params["policy"] = t["dmarc_policy"].get(params["policy"], params["policy"])
-    if "result" in params:
-        params["result"] = t["auth_result"].get(params["result"], params["result"])
-    if "state" in params:
-        params["state"] = t["dns_state"].get(params["state"], params["state"])
+    for param, table in _WORDED_PARAMS:
+        if param in params:
+            params[param] = t[table].get(params[param], params[param])
     if f.code == "pressure_phrases":
         params["phrases"] = t["list_sep"].join(f"「{p}」" for p in f.evidence[:6])
     template = t["finding"].get(f.code, f.code)
