@@ -85,6 +85,30 @@ def make_profile(profile: Path, messages: Iterable[bytes], port: int) -> None:
     (profile / "Mail" / "Local Folders" / "Inbox").write_bytes(to_mbox(messages))
 
 
+def install_minuku(profile: Path, home: Path, source: Path) -> subprocess.CompletedProcess[str]:
+    """The real installer, as a user runs it: launcher and host manifest under ``home``,
+    dist/minuku.xpi into ``profile``; returns the finished process (the caller checks it)."""
+    import sys
+
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "minuku",
+            "install",
+            "--profile",
+            str(profile),
+            "--source",
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def wait_for(what: str, fn: Callable[[], T | None], timeout: float, interval: float = 0.2) -> T:
     """Poll ``fn`` until it returns something truthy; fail with ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout

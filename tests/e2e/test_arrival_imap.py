@@ -25,7 +25,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -50,7 +49,14 @@ from imapharness import (
     find_dovecot,
     imap_prefs,
 )
-from tbharness import Thunderbird, find_thunderbird, free_port, make_profile, start_thunderbird
+from tbharness import (
+    Thunderbird,
+    find_thunderbird,
+    free_port,
+    install_minuku,
+    make_profile,
+    start_thunderbird,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -202,23 +208,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         make_profile(profile, [], port)
         with (profile / "user.js").open("a", encoding="utf-8") as f:
             f.write(imap_prefs(imap.port))
-        env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "minuku",
-                "install",
-                "--profile",
-                str(profile),
-                "--source",
-                str(ROOT),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = install_minuku(profile, home, ROOT)
         assert done.returncode == 0, f"minuku install failed:\n{done.stdout}\n{done.stderr}"
         OUT.mkdir(parents=True, exist_ok=True)
         tb = start_thunderbird(binary, profile, home, port, OUT / "thunderbird-arrival.log")

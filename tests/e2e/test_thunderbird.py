@@ -14,7 +14,6 @@ import base64
 import importlib.util
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tbharness import Thunderbird, find_thunderbird, free_port, make_profile, start_thunderbird
+from tbharness import (
+    Thunderbird,
+    find_thunderbird,
+    free_port,
+    install_minuku,
+    make_profile,
+    start_thunderbird,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -168,24 +174,8 @@ def tb(tb_home: Path) -> Iterator[Thunderbird]:
     make_profile(profile, [*mails, hostile_mail(), *attacks], port)
 
     # The real installer: launcher + host manifest under HOME, dist/minuku.xpi into the profile.
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
     t0 = time.monotonic()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "minuku",
-            "install",
-            "--profile",
-            str(profile),
-            "--source",
-            str(ROOT),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = install_minuku(profile, home, ROOT)
     assert done.returncode == 0, f"minuku install failed:\n{done.stdout}\n{done.stderr}"
     assert (home / ".mozilla" / "native-messaging-hosts" / "minuku.json").is_file()
     assert (profile / "extensions" / "minuku@addons.minuku.xpi").is_file()
