@@ -360,6 +360,13 @@ class Thunderbird:
 
     def get_storage(self) -> dict[str, Any]:
         result: dict[str, Any] = self.run_async(JS_GET_STORAGE, [ADDON_ID])
+        # Just after a restart, Thunderbird's storage.local database may still be opening and
+        # answer TransactionInactiveError once or twice: ask again, for a few seconds only.
+        for _ in range(20):
+            if "TransactionInactiveError" not in str(result.get("error", "")):
+                break
+            time.sleep(0.5)
+            result = self.run_async(JS_GET_STORAGE, [ADDON_ID])
         if "error" in result:
             raise RuntimeError(f"could not read the add-on's storage: {result['error']}")
         stored: dict[str, Any] = result["stored"]
