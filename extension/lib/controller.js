@@ -83,7 +83,7 @@ export function createController({ browser, client, quickClient = client, locale
   }
 
   /** The account and sender domain of a message (null account: unknown, nothing learned). */
-  async function messageInfo(messageId) {
+  async function readMessageInfo(messageId) {
     try {
       const h = await browser.messages.get(messageId);
       const accountId = typeof h?.folder?.accountId === "string" ? h.folder.accountId : null;
@@ -91,6 +91,18 @@ export function createController({ browser, client, quickClient = client, locale
     } catch {
       return { accountId: null, domain: "", address: "" };
     }
+  }
+
+  // One display asks for the same header four or five times (options, trusted sender, local and
+  // full check): each is a round trip to Thunderbird that the first banner waits for (issue 9.1).
+  // A message's account and author do not change within a second.
+  const infoReads = new LruCache(32); // messageId -> {p, at}
+  function messageInfo(messageId) {
+    const hit = infoReads.get(messageId);
+    if (hit && Date.now() - hit.at < 1000) return hit.p;
+    const p = readMessageInfo(messageId);
+    infoReads.set(messageId, { p, at: Date.now() });
+    return p;
   }
 
   /** Record the host's receiving_authserv_id for the message's account (authserv.js). */
@@ -276,8 +288,7 @@ export function createController({ browser, client, quickClient = client, locale
    * it comes, refining the banner (display.refine: a local danger is never downgraded).
    */
   async function progressive(tabId, messageId, opts) {
-    const show = await userShow(messageId, opts);
-    const hit = await cachedPayload(messageId);
+    const [show, hit] = await Promise.all([userShow(messageId, opts), cachedPayload(messageId)]);
     if (opts.offline || hit) {
       const payload = hit ?? (await checkMessage(messageId)).payload;
       return { payload, show };
@@ -354,7 +365,7 @@ export function createController({ browser, client, quickClient = client, locale
       if (!(await isDisplayed(tabId, messageId))) return { messageId, payload: null, stale: true };
       if (!payload) return { messageId, payload: null };
       const ans = answer(messageId, payload, show);
-      await setBadge(tabId, ans);
+      setBadge(tabId, ans); // the banner does not wait for the toolbar (setBadge never rejects)
       return ans;
     },
 

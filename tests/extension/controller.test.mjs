@@ -416,3 +416,23 @@ test("7.8: ok verdicts are quiet by default, shown with show-OK", async () => {
   const danger = await check(c, browser, 1);
   assert.equal(danger.display.show, true);
 });
+
+test("9.1: the first banner waits neither for the toolbar badge nor for repeated header reads", async () => {
+  const { c, browser } = setup();
+  browser.shown.set(7, [1]);
+  let gets = 0;
+  const get = browser.messages.get;
+  browser.messages.get = async (id) => {
+    gets += 1;
+    return get(id);
+  };
+  // A toolbar that never answers (a busy Thunderbird): the banner must come all the same.
+  browser.messageDisplayAction = {
+    setBadgeText: () => new Promise(() => {}),
+    setBadgeBackgroundColor: () => new Promise(() => {}),
+    setTitle: () => new Promise(() => {}),
+  };
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
+  assert.equal(ans.payload.verdict, "danger");
+  assert.equal(gets, 1, "one display reads the message's header once");
+});
