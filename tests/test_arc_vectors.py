@@ -8,9 +8,6 @@ draft produced no result.
 
 from __future__ import annotations
 
-import base64
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs in the test venv
 from minuku.auth.arc import verify_arc
 from minuku.dns import BudgetResolver, FixtureResolver, OfflineResolver
+from testkeys import openssl_rsa
 
 SUITE = Path(__file__).resolve().parents[1] / ".." / "shared" / "testsuites" / "arc"
 VALIDATION = SUITE / "valimail_arc-draft-validation-tests.yml"
@@ -193,16 +191,8 @@ BASE = (
 
 @pytest.fixture(scope="module")
 def rsa_key() -> tuple[bytes, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to generate RSA test keys")
-    private = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
-    der = subprocess.run(
-        ["openssl", "rsa", "-pubout", "-outform", "DER"],
-        input=private,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return private, "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode("ascii")
+    private, public = openssl_rsa(2048)
+    return private, "v=DKIM1; k=rsa; p=" + public
 
 
 def _seal(message: bytes, private: bytes, domain: bytes, authres: bytes) -> bytes:

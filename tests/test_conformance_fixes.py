@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -24,6 +22,7 @@ from minuku.auth.arc import verify_arc
 from minuku.auth.dkim import verify_dkim
 from minuku.auth.spf import check_spf
 from minuku.dns import FixtureResolver
+from testkeys import openssl_rsa
 
 DOMAIN = b"mail.example.jp"
 KEY_NAME = "s1._domainkey.mail.example.jp"
@@ -56,16 +55,7 @@ def ed_key() -> tuple[nacl.signing.SigningKey, str]:
 
 @pytest.fixture(scope="session")
 def rsa_key() -> tuple[bytes, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to generate RSA test keys")
-    private = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
-    der = subprocess.run(
-        ["openssl", "rsa", "-pubout", "-outform", "DER"],
-        input=private,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return private, base64.b64encode(der).decode("ascii")
+    return openssl_rsa(2048)
 
 
 def ed_sign(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 
@@ -21,6 +19,7 @@ from dkim.canonicalization import CanonicalizationPolicy
 from dkim.crypto import parse_pem_private_key
 from minuku.auth.dkim import verify_dkim
 from minuku.dns import BudgetResolver, FixtureResolver, OfflineResolver
+from testkeys import openssl_rsa
 
 DOMAIN = b"mail.example.jp"
 SIG = b"DKIM-Signature: v=1; a=rsa-sha256; "  # the start of a hand-written signature field
@@ -49,18 +48,8 @@ class Key:
 
 
 def _openssl_rsa(bits: int) -> Key:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to generate RSA test keys")
-    private = subprocess.run(
-        ["openssl", "genrsa", str(bits)], capture_output=True, check=True
-    ).stdout
-    der = subprocess.run(
-        ["openssl", "rsa", "-pubout", "-outform", "DER"],
-        input=private,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return Key(private, "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode("ascii"))
+    private, public = openssl_rsa(bits)
+    return Key(private, "v=DKIM1; k=rsa; p=" + public)
 
 
 @pytest.fixture(scope="session")
