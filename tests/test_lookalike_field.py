@@ -9,7 +9,7 @@ import pytest
 from minuku import catalogue
 from minuku.check import CheckOptions, analyse_raw
 from minuku.claims import default_detector
-from minuku.dns import FixtureResolver
+from minuku.dns import BudgetResolver, FixtureResolver
 from minuku.lookalike import (
     LookalikeEngine,
     check_domain,
@@ -185,11 +185,11 @@ def test_hosting_hosts_are_never_corroborated() -> None:
 
 def test_corroboration_within_the_budget() -> None:
     res = FixtureResolver({"amazon-newsletters.com": {"NS": _AMZNDNS}})
-    assert dns_owned_senders(["amazon-newsletters.com"], res, 0.0) == ()
+    assert dns_owned_senders(["amazon-newsletters.com"], BudgetResolver(res, budget_s=0.0)) == ()
     assert res.queries == []  # the budget was spent: nothing asked
-    assert dns_owned_senders(["amazon-newsletters.com", None], res, 1.0) == (
-        "amazon-newsletters.com",
-    )
+    assert dns_owned_senders(
+        ["amazon-newsletters.com", None], BudgetResolver(res, budget_s=1.0)
+    ) == ("amazon-newsletters.com",)
 
 
 def _mail(from_: str, html: str = "<p>hello</p>") -> bytes:

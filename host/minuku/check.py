@@ -9,11 +9,10 @@ that says why: a hostile message never crashes the host and never comes out ``ok
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
 from .auth.results import unchecked_summary
-from .dns import Resolver
+from .dns import BudgetResolver, Resolver
 from .findings import Finding, Severity
 from .verdict import Analysis
 from .wire import BannerPayload, Lang
@@ -63,10 +62,16 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
             from .dnspolicy import BrandOnlyResolver
 
             auth_resolver = BrandOnlyResolver(auth_resolver)
-        started = time.monotonic()
+        # One budget (memo, clock, health) for the whole message: authentication and what is
+        # asked after it.
+        budget = (
+            None
+            if auth_resolver is None
+            else BudgetResolver(auth_resolver, budget_s=options.dns_budget_s)
+        )
         auth = authenticate(
             view,
-            resolver=auth_resolver,
+            resolver=budget,
             options=AuthOptions(
                 trusted_authserv_ids=options.trusted_authserv_ids,
                 dns_budget_s=options.dns_budget_s,
@@ -75,11 +80,10 @@ def analyse_raw(raw: bytes, *, resolver: Resolver | None, options: CheckOptions)
         # Issue 11.3: a brand-like From domain served by the brand's own name servers is its
         # own; asked with what is left of the message's DNS budget (lookalike module).
         owned: tuple[str, ...] = ()
-        if auth_resolver is not None:
+        if budget is not None:
             from .lookalike import dns_owned_senders
 
-            left = options.dns_budget_s - (time.monotonic() - started)
-            owned = dns_owned_senders((a.domain for a in view.from_), auth_resolver, left)
+            owned = dns_owned_senders((a.domain for a in view.from_), budget)
         return analyse(
             view,
             auth,

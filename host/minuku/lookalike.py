@@ -89,7 +89,7 @@ from .confusables import is_mixed_script, loose_ascii, skeleton
 from .memo import DNS_NAME_CHARS, capped_cache
 
 if TYPE_CHECKING:
-    from .dns import Resolver
+    from .dns import BudgetResolver, Resolver
 
 Technique = Literal["homoglyph", "mixed_script", "typo", "subdomain", "combosquat", "tld_swap"]
 
@@ -1104,17 +1104,12 @@ def corroborated_owner(
     return None
 
 
-def dns_owned_senders(
-    domains: Iterable[str | None], resolver: Resolver, budget_s: float
-) -> tuple[str, ...]:
+def dns_owned_senders(domains: Iterable[str | None], budget: BudgetResolver) -> tuple[str, ...]:
     """The sender domains (From) that ``corroborated_owner`` finds to be a brand's own, asked
-    through ``resolver`` within what is left of the message's DNS budget (``budget_s``;
-    nothing is asked when it is spent). At most two domains: a header can list many."""
-    from .dns import BudgetResolver
-
-    if budget_s <= 0:
+    through the message's DNS budget (nothing is asked when it is spent). At most two domains:
+    a header can list many."""
+    if budget.exhausted:
         return ()
-    budget = BudgetResolver(resolver, budget_s=budget_s)
     out: list[str] = []
     for d in list(dict.fromkeys(x for x in domains if x))[:2]:
         if corroborated_owner(d, budget) is not None:

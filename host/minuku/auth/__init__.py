@@ -209,7 +209,13 @@ def authenticate(
             dns_health="offline",
         )
 
-    budget = BudgetResolver(resolver, budget_s=options.dns_budget_s)
+    # The caller may hand in the message's budget (check does, so that what it asks after
+    # authentication shares the same memo and clock).
+    budget = (
+        resolver
+        if isinstance(resolver, BudgetResolver)
+        else BudgetResolver(resolver, budget_s=options.dns_budget_s)
+    )
     # DNS prefetch: the DKIM keys, SPF record and DMARC records do not depend on each other;
     # ask them concurrently now, so the serial checks below find them in the memo.
     from .prefetch import prefetch_queries
