@@ -21,6 +21,7 @@
 import { ArrivalStore, fingerprint, severity } from "./arrival-store.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
 import { LruCache } from "./cache.js";
+import { junkFolderOf } from "./junk.js";
 import { HostError } from "./hostclient.js";
 import { memoryStorage } from "./idb-kv.js";
 import { validatePayload } from "./payload.js";
@@ -229,7 +230,7 @@ export function createArrival({
     if (!f?.accountId) return false;
     const uses = Array.isArray(f.specialUse) ? f.specialUse : [];
     if (uses.some((u) => NEVER_MOVE_FROM.includes(u))) return false;
-    const [junk] = await browser.folders.query({ accountId: f.accountId, specialUse: ["junk"] });
+    const junk = await junkFolderOf(browser, f.accountId);
     if (!junk) {
       log.warn?.(`minuku: account ${f.accountId} has no Junk folder; the message stays where it is`);
       return false;

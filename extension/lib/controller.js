@@ -14,6 +14,7 @@ import { HostError } from "./hostclient.js";
 import { bannerStrings, createTranslator, resolveLocale } from "./i18n.js";
 import { badgeFor, decideDisplay, refine } from "./display.js";
 import { kindForError, localPayload } from "./local-payloads.js";
+import { junkFolderOf } from "./junk.js";
 import { normalizeOptions, toWireOptions } from "./options.js";
 import { safeUrl, validatePayload } from "./payload.js";
 
@@ -318,9 +319,7 @@ export function createController({ browser, client, quickClient = client, locale
   async function junkFolder(messageId) {
     try {
       const h = await browser.messages.get(messageId);
-      const accountId = h?.folder?.accountId;
-      const found = await browser.folders.query({ specialUse: ["junk"], ...(accountId ? { accountId } : {}) });
-      return Array.isArray(found) && found.length ? found[0] : null;
+      return await junkFolderOf(browser, h?.folder?.accountId);
     } catch {
       return null;
     }
