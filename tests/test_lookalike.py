@@ -319,3 +319,40 @@ def test_engine_on_a_custom_catalogue() -> None:
     assert engine.check("acmebank-login.com") is not None
     # The shipped catalogue knows nothing about acme.
     assert check_domain("acmebnak.com") is None
+
+
+# --- the engine's PSL walk gives publicsuffixlist's answers ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "example.com",
+        "www.example.co.jp",
+        "example.co.jp",
+        "co.jp",
+        "jp",
+        "a.b.city.kawasaki.jp",  # exception rule !city.kawasaki.jp (RFC-less PSL algorithm)
+        "city.kawasaki.jp",
+        "x.kawasaki.jp",  # wildcard *.kawasaki.jp: x.kawasaki.jp is itself a suffix
+        "y.x.kawasaki.jp",
+        "kawasaki.jp",
+        "bucket.s3.amazonaws.com",  # private section
+        "a.bucket.s3.dualstack.ap-northeast-1.amazonaws.com",
+        "foo.unknowntld",  # an unknown TLD is a public suffix
+        "a.b.c.d.e.f.g.h.example.com",
+        "アマゾン.jp",
+        "www.ck",  # exception !www.ck under *.ck
+        "x.y.ck",
+        "localhost",
+    ],
+)
+def test_suffix_walk_agrees_with_publicsuffixlist(host: str) -> None:
+    """The short-cut walk (lookalike._SuffixWalk) must answer exactly as the library does,
+    on wildcard, exception, private-section and unknown-TLD names."""
+    from minuku.catalogue import public_suffix
+    from minuku.lookalike import _suffix_walk
+
+    walk = _suffix_walk()
+    assert walk is not None
+    assert walk.suffix(host) == public_suffix(host)
