@@ -49,8 +49,11 @@ class FrameError(Exception):
         self.fatal = fatal  # the stream cannot be read further (truncated)
 
 
-def read_frame(stream: IO[bytes], max_bytes: int) -> bytes | None:
-    """One frame's body, or None at a clean EOF. Oversized bodies are skipped, not buffered."""
+def read_frame(stream: IO[bytes], max_bytes: int) -> bytearray | None:
+    """One frame's body, or None at a clean EOF. Oversized bodies are skipped, not buffered.
+
+    The body is the one buffer that holds the frame: a check decodes its message in place
+    (``decode_message_in_place``), so the host never holds a second copy of a 40 MB frame."""
     header = _read_exact(stream, 4)
     if not header:
         return None
@@ -77,14 +80,17 @@ def read_frame(stream: IO[bytes], max_bytes: int) -> bytes | None:
     return body
 
 
-def _read_exact(stream: IO[bytes], n: int) -> bytes:
+def _read_exact(stream: IO[bytes], n: int) -> bytearray:
+    # Grown as bytes arrive (a frame that announces 40 MB and sends 10 bytes costs 10 bytes),
+    # in reads of at most 1 MiB (an unbuffered read allocates what it is asked for), and
+    # returned as is: no bytes() copy of the whole frame.
     buf = bytearray()
     while len(buf) < n:
-        got = stream.read(n - len(buf))
+        got = stream.read(min(n - len(buf), _DISCARD_CHUNK))
         if not got:
             break
         buf += got
-    return bytes(buf)
+    return buf
 
 
 def write_frame(stream: IO[bytes], body: bytes) -> None:
@@ -239,6 +245,124 @@ def hello_frame(req_id: str, version: int) -> bytes:
     )
 
 
+# ---- a big check: the message found in the frame's bytes ---------------------------------------
+#
+# A check frame is nearly all its "message" (base64 of up to 32 MB). Decoding the frame to a
+# str, parsing it to a dict, joining and decoding the base64 held four copies of it at once
+# (issue 10: 188 MiB for a 30.8 MB message). A big frame is read another way: the message string
+# is found in the bytes, the rest of the request (the frame with that string's content cut out)
+# is parsed and checked by the same code as any request, and the base64 is decoded in place,
+# in the frame buffer. Whatever does not fit takes the general path, so every request is
+# accepted or refused exactly as before (tests/test_wire_fastpath.py feeds hostile frames both
+# ways):
+# - the candidate is the content of the longest string that follows a `"message" :` (more than
+#   _MAX_CANDIDATES such places: the general path), and it must be base64 alphabet then at
+#   most two "=": no escape, no white space, nothing beyond ASCII, so the general path's str,
+#   whitespace split and strict decode would see exactly these bytes (RFC 4648 §4);
+# - the rest is parsed twice, with two different placeholders in the cut string. Only when the
+#   top-level "message" (the last one, as json.loads and pydantic read a key given twice) reads
+#   as the first placeholder in one parse and as the second in the other is it the string that
+#   was cut (any other string reads the same in both). "message" inside another string, in a
+#   nested object or given twice is thereby read as the general path reads it, or goes there;
+# - a rest that is not UTF-8 or not JSON comes from a frame that is not either (the cut bytes
+#   are plain ASCII inside a string): the general path answers it, with the exact error.
+BIG_FRAME_BYTES = 64 * 1024  # smaller frames (every hello and ping) take the general path
+_MAX_CANDIDATES = 16
+_PLACEHOLDERS = (b"minuku-cut-1", b"minuku-cut-2")
+_MESSAGE_KEY = b'"message"'
+_B64_CHUNK = 1 << 20  # a multiple of 4: whole base64 quads per decoding step
+
+
+def find_message(body: bytes | bytearray) -> tuple[int, int] | None:
+    """(start, end) in ``body`` of the base64 text of the string that follows ``"message":``
+    (the longest such), when it is base64 alphabet and padding only; else None."""
+    import re  # not on the first pong's path: only frames of BIG_FRAME_BYTES and more come here
+
+    after_key = re.compile(rb'[ \t\n\r]*:[ \t\n\r]*"')  # RFC 8259 §2: white space, name-separator
+    best: tuple[int, int] | None = None
+    pos = 0
+    for _ in range(_MAX_CANDIDATES):
+        at = body.find(_MESSAGE_KEY, pos)
+        if at < 0:
+            break
+        pos = at + 1
+        m = after_key.match(body, at + len(_MESSAGE_KEY))
+        if m is None:
+            continue
+        start = m.end()
+        end = body.find(b'"', start)
+        if end < 0:
+            return None
+        if best is None or end - start > best[1] - best[0]:
+            best = (start, end)
+        pos = end
+    else:
+        if body.find(_MESSAGE_KEY, pos) >= 0:
+            return None  # a frame full of "message" keys: the general path
+    if best is None or not re.compile(rb"[A-Za-z0-9+/]*={0,2}").fullmatch(body, *best):
+        return None
+    return best
+
+
+def parse_without(body: bytes | bytearray, start: int, end: int) -> dict[str, Any] | None:
+    """The request with ``body[start:end]`` cut out and its top-level "message" set to "",
+    when that cut string is its top-level message; else None (see above)."""
+    head, tail = bytes(body[:start]), bytes(body[end:])
+    parsed: list[dict[str, Any]] = []
+    for mark in _PLACEHOLDERS:
+        try:
+            obj = _parse(head + mark + tail)
+        except FrameError:
+            return None
+        if not isinstance(obj, dict) or obj.get("message") != mark.decode():
+            return None
+        parsed.append(obj)
+    parsed[0]["message"] = ""
+    return parsed[0]
+
+
+def decode_base64_in_place(buf: bytearray, start: int, end: int) -> int:
+    """Decode the base64 text ``buf[start:end]`` into ``buf[:n]`` and return n.
+
+    The same bytes, and the same refusals (binascii.Error), as
+    ``binascii.a2b_base64(buf[start:end], strict_mode=True)`` (what ``base64.b64decode(...,
+    validate=True)`` does): the text is decoded a run of whole data quads at a time, each
+    written over text already read (3 bytes out for every 4 in, so never over text still to
+    read), and the last part, from the quad that holds the first "=", in one piece. Strict
+    decoding of whole quads without padding is plain concatenation, so the split changes
+    nothing (tests/test_wire_fastpath.py compares them on hostile text)."""
+    import binascii
+
+    pad = buf.find(b"=", start, end)
+    split = start + ((end if pad < 0 else pad) - start) // 4 * 4
+    out = 0
+    with memoryview(buf) as view:
+        pos = start
+        while pos < split:
+            step = min(pos + _B64_CHUNK, split)
+            part = binascii.a2b_base64(view[pos:step], strict_mode=True)
+            view[out : out + len(part)] = part
+            out += len(part)
+            pos = step
+        part = binascii.a2b_base64(view[split:end], strict_mode=True)
+        view[out : out + len(part)] = part
+    return out + len(part)
+
+
+def _parse(body: bytes | bytearray) -> object:
+    """The JSON value of a frame body, or a not_utf8 / not_json FrameError."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FrameError(
+            "not_utf8", f"frame is not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from None
+    try:
+        return loads(text)
+    except (ValueError, RecursionError):
+        raise FrameError("not_json", "frame is not JSON") from None
+
+
 def _validate_check(obj: dict[str, Any]) -> Any:
     """A ``wire.CheckRequest``, or a bad_request naming the first field that is wrong."""
     from pydantic import ValidationError
@@ -256,12 +380,21 @@ def _validate_check(obj: dict[str, Any]) -> Any:
 
 class CheckJob:
     """A validated check request (a ``wire.CheckRequest``), to be answered by ``Host.finish``
-    (off the reader thread)."""
+    (off the reader thread). A big frame's message stays in the frame: ``req.message`` is ""
+    and ``frame[span[0]:span[1]]`` is its base64 text; ``Host.finish`` takes the frame out of
+    the job, so nothing else keeps it alive once the message is on its way to the worker."""
 
-    __slots__ = ("req",)
+    __slots__ = ("frame", "req", "span")
 
-    def __init__(self, req: Any) -> None:
+    def __init__(
+        self,
+        req: Any,
+        frame: bytes | bytearray | None = None,
+        span: tuple[int, int] | None = None,
+    ) -> None:
         self.req = req
+        self.frame = frame
+        self.span = span
 
 
 class Host:
@@ -276,8 +409,10 @@ class Host:
         worker: Any = None,
         cpu_budget_s: float | None = None,
         log_format: str | None = None,
+        big_frame_bytes: int = BIG_FRAME_BYTES,
     ) -> None:
         self._resolver_factory = resolver_factory
+        self._big_frame_bytes = big_frame_bytes  # tests: 0 sends every frame the big way
         self._worker = worker
         self._cpu_budget_s = cpu_budget_s
         self._log_format = log_format  # set: the host owns the process's logging (stderr)
@@ -328,12 +463,12 @@ class Host:
         if worker is not None:
             worker.close()
 
-    def handle(self, body: bytes) -> bytes:
+    def handle(self, body: bytes | bytearray) -> bytes:
         """One request frame body → one response frame body. Never raises."""
         triaged = self.triage(body)
         return triaged if isinstance(triaged, bytes) else self.finish(triaged)
 
-    def triage(self, body: bytes) -> bytes | CheckJob:
+    def triage(self, body: bytes | bytearray) -> bytes | CheckJob:
         """Answer what can be answered at once; a valid check becomes a job. Never raises.
 
         The checks run in the order that keeps the id in the error whenever the id is valid:
@@ -341,16 +476,16 @@ class Host:
         """
         req_id: str | None = None
         try:
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FrameError(
-                    "not_utf8", f"frame is not UTF-8 ({exc.reason} at byte {exc.start})"
-                ) from None
-            try:
-                obj = loads(text)
-            except (ValueError, RecursionError):
-                raise FrameError("not_json", "frame is not JSON") from None
+            span = None
+            obj: object = None
+            if len(body) >= self._big_frame_bytes:
+                span = find_message(body)
+                if span is not None:
+                    obj = parse_without(body, *span)
+                    if obj is None:
+                        span = None
+            if span is None:
+                obj = _parse(body)
             if not isinstance(obj, dict):
                 raise FrameError("bad_request", "a request must be a JSON object")
             req_id = valid_id(obj.get("id"))
@@ -391,7 +526,9 @@ class Host:
                 _only_fields(obj, _PING_FIELDS)
                 return pong_frame(req_id)
             if kind == "check":
-                return CheckJob(_validate_check(obj))
+                if span is None:
+                    return CheckJob(_validate_check(obj))
+                return CheckJob(_validate_check(obj), body, span)
             raise FrameError("bad_request", "bad request: type: must be hello, ping or check")
         except FrameError as exc:
             return error_frame(exc.code, str(exc), req_id)
@@ -402,37 +539,28 @@ class Host:
     def finish(self, job: CheckJob) -> bytes:
         """Run a check job to its one answer. Never raises."""
         req_id: str = job.req.id
+        frame, job.frame = job.frame, None  # from here on, this call alone holds the frame
         try:
-            return self._check(job.req)
+            return self._check(job.req, frame, job.span)
         except FrameError as exc:
             return error_frame(exc.code, str(exc), req_id)
         except Exception as exc:  # the process lives on
             self._log().exception("check failed")
             return error_frame("internal_error", f"internal error: {type(exc).__name__}", req_id)
 
-    def _check(self, req: Any) -> bytes:
-        import base64
-        import binascii
-
+    def _check(
+        self, req: Any, frame: bytes | bytearray | None, span: tuple[int, int] | None
+    ) -> bytes:
         from .banner import default_lang
         from .check import CheckOptions
         from .quickcheck import cut_short
         from .wire import ResultResponse
         from .worker import Job
 
-        data = req.message
-        if len(data) > MAX_MESSAGE_BYTES * 4 // 3 + 8:
-            raise FrameError(
-                "message_too_large", f"message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
-            )
-        try:
-            raw = base64.b64decode("".join(data.split()), validate=True)
-        except (binascii.Error, ValueError):
-            raise FrameError("bad_base64", "the message is not valid base64") from None
+        raw = _message_bytes(req.message, frame, span)
+        del frame  # raw is the frame buffer itself on the big path
         if len(raw) > MAX_MESSAGE_BYTES:
-            raise FrameError(
-                "message_too_large", f"message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
-            )
+            raise _too_large()
         opts = req.options
         nameservers = tuple(opts.nameservers)
         try:
@@ -450,7 +578,9 @@ class Host:
             nameservers=nameservers,
             sender_lookups=opts.sender_lookups,
         )
-        outcome = self.worker().run(Job(raw, options))
+        # A bytearray is the frame buffer, decoded in place: the worker empties it once sent.
+        outcome = self.worker().run(Job(raw, options, consume=isinstance(raw, bytearray)))
+        del raw
         payload = outcome.payload
         if payload is None:
             payload = cut_short(
@@ -461,6 +591,42 @@ class Host:
                 offline=options.offline,
             )
         return fit_frame(ResultResponse(id=req.id, payload=payload))
+
+
+def _too_large() -> FrameError:
+    return FrameError(
+        "message_too_large", f"message is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
+    )
+
+
+def _message_bytes(
+    data: str, frame: bytes | bytearray | None, span: tuple[int, int] | None
+) -> bytes | bytearray:
+    """The raw message of a check: from ``data`` (the general path), or decoded in place in
+    ``frame`` at ``span`` (a big frame; the same refusals: the text there is what ``data``
+    would have been, see ``find_message``)."""
+    import binascii
+
+    if frame is None or span is None:
+        if len(data) > MAX_MESSAGE_BYTES * 4 // 3 + 8:
+            raise _too_large()
+        import base64
+
+        try:
+            return base64.b64decode("".join(data.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise FrameError("bad_base64", "the message is not valid base64") from None
+    start, end = span
+    if end - start > MAX_MESSAGE_BYTES * 4 // 3 + 8:
+        raise _too_large()
+    if not isinstance(frame, bytearray):
+        frame = bytearray(frame)  # a caller's bytes (tests): serve() passes read_frame's buffer
+    try:
+        n = decode_base64_in_place(frame, start, end)
+    except (binascii.Error, ValueError):
+        raise FrameError("bad_base64", "the message is not valid base64") from None
+    del frame[n:]
+    return frame
 
 
 CPU_BUDGET_ENV = "MINUKU_CHECK_CPU_S"
@@ -569,6 +735,7 @@ def serve(
             if body is None:
                 break
             answer = host.triage(body)
+            body = None  # a check's frame now lives in its job alone (freed once sent)
             if isinstance(answer, bytes):
                 send(answer)
             else:
@@ -576,6 +743,7 @@ def serve(
                     checker = threading.Thread(target=check_loop, name="minuku-checks", daemon=True)
                     checker.start()
                 jobs.put(answer)
+            del answer
             if not warmed:
                 # After the first answer, not before: the first pong must not wait on a fork.
                 warmed = True

@@ -48,12 +48,12 @@ if TYPE_CHECKING:
     # first answer, and pydantic (through these) would hold that start back by ~100 ms.
     from .check import CheckOptions
     from .findings import Finding
-    from .wire import BannerPayload
+    from .payload import BannerPayload
 
 log = logging.getLogger("minuku")
 
 DEFAULT_CPU_BUDGET_S = 2.0
-# Wall-clock slack over the CPU budget: pickling a 32 MB message, a busy machine that gives the
+# Wall-clock slack over the CPU budget: passing a 32 MB message, a busy machine that gives the
 # child less than a whole core. Where CPU time can be read it, not the wall clock, stops a
 # runaway parse; this only bounds a child that is stuck without computing.
 MIN_GRACE_S = 1.0
@@ -74,8 +74,11 @@ def run_check(raw: bytes, resolver: Any, options: CheckOptions) -> BannerPayload
 
 @dataclass(frozen=True)
 class Job:
-    raw: bytes
+    raw: bytes | bytearray
     options: CheckOptions  # options.nameservers, when set, pick the resolver (check.py)
+    # The caller gives ``raw`` up (the host's frame buffer, a bytearray): it is emptied as soon
+    # as the child has it, so the host does not hold the message while the child checks it.
+    consume: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,13 +115,16 @@ def _child_main(
             while not conn.poll(1.0):
                 if os.getppid() != host_pid:
                     return
-            job: Job = conn.recv()
+            # A job is two messages (CheckWorker._send): the options, pickled, then the
+            # message's bytes as they are (no pickled copy of up to 32 MB on either side).
+            options: CheckOptions = conn.recv()
+            raw = conn.recv_bytes()
         except (EOFError, OSError):  # the host has gone: so do we
             return
         from .quickcheck import header_findings
 
         try:
-            found = header_findings(job.raw)
+            found = header_findings(raw)
         except Exception:  # noqa: BLE001 - the full check reports what went wrong
             found = ()
         conn.send(("headers", found))
@@ -129,14 +135,17 @@ def _child_main(
                 log.exception("resolver factory failed")
                 resolver_factory = None
         # A request naming its own servers gets check.default_resolver(those), one per list.
-        own = None if job.options.offline or job.options.nameservers else resolver
+        own = None if options.offline or options.nameservers else resolver
+        reply: tuple[str, Any]
         try:
-            payload = target(job.raw, own, job.options)
+            reply = ("done", target(raw, own, options))
         except Exception as exc:  # noqa: BLE001 - check() already turns failures into unknown
             log.exception("check failed in worker")
-            conn.send(("error", f"{type(exc).__name__}"))
-            continue
-        conn.send(("done", payload))
+            reply = ("error", f"{type(exc).__name__}")
+        # Not kept while waiting for, and receiving, the next message.
+        del raw, found
+        conn.send(reply)
+        del reply
 
 
 def _detach_from_channel(keep_fd: int | None) -> None:
@@ -310,7 +319,7 @@ class CheckWorker:
             pid = self._proc.pid
             cpu0 = cpu_seconds(pid)
             began = time.monotonic()
-            self._conn.send(job)
+            self._send(job)
         except (OSError, EOFError):
             self._discard()
             return Outcome(None, CRASHED, (), time.monotonic() - began)
@@ -341,6 +350,20 @@ class CheckWorker:
                 self._discard()
                 self._restart_in_background()
                 return Outcome(None, CRASHED, headers, time.monotonic() - began)
+
+    def _send(self, job: Job) -> None:
+        """The options pickled, then the message's bytes as they are: ``send_bytes`` writes the
+        buffer itself (pickling the Job made a second 32 MB copy here)."""
+        assert self._conn is not None
+        try:
+            self._conn.send(job.options)
+            self._conn.send_bytes(job.raw)
+        finally:
+            if job.consume and isinstance(job.raw, bytearray):
+                try:
+                    job.raw.clear()  # frees the buffer: the child has its own copy now
+                except BufferError:  # a failed send's traceback still views it: freed with it
+                    pass
 
     def _restart_in_background(self) -> None:
         try:
