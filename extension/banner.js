@@ -114,19 +114,23 @@
   window.addEventListener("click", onLinkEvent, true);
   window.addEventListener("auxclick", onLinkEvent, true);
 
+  // A refinement may be pushed before the first answer has told us which message we show: kept
+  // until then, and drawn instead of that answer if it is for the same message.
+  let early = null;
   api.runtime.onMessage.addListener((msg) => {
     // A pushed verdict (the refined answer, or "check this"): only for the message shown here.
-    if (msg && msg.type === "minuku:show" && myMessageId !== null && msg.messageId === myMessageId) {
-      render(msg);
-    }
+    if (!msg || msg.type !== "minuku:show") return;
+    if (myMessageId === null) early = msg;
+    else if (msg.messageId === myMessageId) render(msg);
   });
 
   (async () => {
-    const who = await api.runtime.sendMessage({ type: "minuku:whoami" });
-    if (!who || typeof who.messageId !== "number") return;
-    myMessageId = who.messageId;
-    const answer = await api.runtime.sendMessage({ type: "minuku:getBanner", messageId: myMessageId });
-    // A push (the refined answer) may have drawn the banner meanwhile; never replace it.
-    if (answer && answer.payload && !mounted && !lastAnswer) render(answer);
+    // The background answers for the message this tab shows, and names it.
+    const answer = await api.runtime.sendMessage({ type: "minuku:getBanner" });
+    if (!answer || typeof answer.messageId !== "number") return;
+    myMessageId = answer.messageId;
+    if (early && early.messageId === myMessageId) render(early);
+    else if (answer.payload && !mounted && !lastAnswer) render(answer);
+    early = null;
   })().catch((e) => console.warn("minuku banner:", e));
 })();

@@ -2,10 +2,10 @@
 // drive it: which message a tab shows, reading the raw message, asking the host (one HostClient),
 // the per-message cache, dismissals, and answering the banner, popup and report pages.
 //
-// Stale answers: every banner answer names its message id. The banner script first asks which
-// message its document shows, then asks for that message's verdict; the background re-checks
-// that the tab still shows the message before answering or pushing, and the banner script
-// ignores pushes for any other message id.
+// Stale answers: every banner answer names its message id. The banner script asks for the
+// verdict of the message its tab shows; the background re-checks that the tab still shows the
+// message before answering or pushing, and the banner script ignores pushes for any other
+// message id.
 
 import { learnedIds, normalizeLearning, observe, senderDomain } from "./authserv.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
@@ -68,19 +68,27 @@ export function createController({ browser, client, quickClient = client, locale
   const dismissed = new LruCache(256); // message id -> true
   let learningWrites = Promise.resolve(); // storage writes of the learning state, one at a time
 
-  /** @param {string|null} [accountId] the account whose learned authserv-id is trusted too */
-  async function getOptions(accountId = null) {
-    let stored = {};
+  async function readStorage() {
     try {
-      stored = await browser.storage.local.get(null);
+      return (await browser.storage.local.get(null)) ?? {};
     } catch (e) {
       log.warn?.("minuku: storage unavailable", e);
+      return {};
     }
+  }
+
+  /** The options in force, from what storage.local holds (one read serves a whole display). */
+  function optionsFrom(stored, accountId = null) {
     const opts = normalizeOptions(stored);
     const locale = resolveLocale(opts.language, browser.i18n?.getUILanguage?.() ?? "en");
     const learning = normalizeLearning(stored[LEARNING_KEY]);
     const learned = accountId && Object.hasOwn(learning, accountId) ? learnedIds(learning[accountId]) : [];
     return { opts, locale, wire: toWireOptions(opts, locale, learned) };
+  }
+
+  /** @param {string|null} [accountId] the account whose learned authserv-id is trusted too */
+  async function getOptions(accountId = null) {
+    return optionsFrom(await readStorage(), accountId);
   }
 
   /** The account and sender domain of a message (null account: unknown, nothing learned). */
@@ -104,6 +112,33 @@ export function createController({ browser, client, quickClient = client, locale
     const p = readMessageInfo(messageId);
     infoReads.set(messageId, { p, at: Date.now() });
     return p;
+  }
+
+  // What one check reads of Thunderbird: the options, the header, the arrival plan (issue 12)
+  // and the source. A display makes them once and together; its local check, its full check and
+  // the banner script's request share them instead of each asking again, one round trip after
+  // another (issue 9.1: the first banner waits for every one of them).
+  function newContext(messageId, stored = readStorage()) {
+    let raw = null;
+    return {
+      stored,
+      info: messageInfo(messageId),
+      plan: arrival ? arrival.planOpening(messageId) : Promise.resolve(null),
+      raw: () => (raw ??= browser.messages.getRaw(messageId, { data_format: "File" }).then(rawToBytes)),
+    };
+  }
+
+  // The context of each message just displayed, for the banner script that asks a moment later.
+  // Kept briefly (its source may be large) and forgotten when the options change.
+  const DISPLAY_CONTEXT_MS = 5000;
+  const displays = new LruCache(4); // messageId -> {ctx, at}
+  browser.storage?.onChanged?.addListener?.(() => displays.clear());
+  function displayContext(messageId) {
+    const hit = displays.get(messageId);
+    if (hit && Date.now() - hit.at < DISPLAY_CONTEXT_MS) return hit.ctx;
+    const ctx = newContext(messageId);
+    displays.set(messageId, { ctx, at: Date.now() });
+    return ctx;
   }
 
   /** Record the host's receiving_authserv_id for the message's account (authserv.js). */
@@ -150,20 +185,21 @@ export function createController({ browser, client, quickClient = client, locale
    * The verdict for one message; never rejects (failures become local "unknown" banners).
    * @returns {Promise<{payload: object, cached: boolean}>}
    */
-  async function checkMessage(messageId, { force = false, local = false } = {}) {
-    const info = await messageInfo(messageId);
-    const { locale, wire: asked } = await getOptions(info.accountId);
+  async function checkMessage(messageId, { force = false, local = false, ctx = null } = {}) {
+    const c = ctx ?? newContext(messageId);
+    const info = await c.info;
+    const { locale, wire: asked } = optionsFrom(await c.stored, info.accountId);
     // The local part (issue 9.1): the same check with no DNS at all, on the quick connection.
     const wire = local ? { ...asked, offline: true } : asked;
     // Issue 12 (arrival.js): a mail checked online on arrival, or any mail when the user said so,
     // is checked at opening with no DNS query about names its sender controls.
-    const plan = arrival ? await arrival.planOpening(messageId) : null;
+    const plan = await c.plan;
     if (plan?.restricted) wire.sender_lookups = false;
     const key = `${messageId}\n${JSON.stringify(wire)}`;
     const hit = cache.get(key);
     if (hit) return { payload: hit, cached: true };
     if (!inflight.has(key)) {
-      const p = runCheck(messageId, wire, locale, force, local && !asked.offline ? quickClient : client)
+      const p = runCheck(c, wire, locale, force, local && !asked.offline ? quickClient : client)
         .then(async (entry) => {
           // Only the host's own answers teach anything (never the add-on's error banners).
           if (entry.cacheable && !local) await learn(info.accountId, messageId, info.domain, entry.payload);
@@ -181,34 +217,17 @@ export function createController({ browser, client, quickClient = client, locale
   }
 
   /** The cached verdict for a message under the current options, if any. */
-  async function cachedPayload(messageId) {
-    const info = await messageInfo(messageId);
-    const { wire } = await getOptions(info.accountId);
-    if (arrival && (await arrival.planOpening(messageId)).restricted) wire.sender_lookups = false; // as checkMessage
+  async function cachedPayload(messageId, ctx = newContext(messageId)) {
+    const info = await ctx.info;
+    const { wire } = optionsFrom(await ctx.stored, info.accountId);
+    if ((await ctx.plan)?.restricted) wire.sender_lookups = false; // as checkMessage
     return cache.get(`${messageId}\n${JSON.stringify(wire)}`) ?? null;
   }
 
-  // The local and the full check of a message start together: one read of its source serves both.
-  const rawReads = new Map(); // messageId -> {p: Promise<Uint8Array>, users}
-  async function readRaw(messageId) {
-    let e = rawReads.get(messageId);
-    if (!e) {
-      e = { p: browser.messages.getRaw(messageId, { data_format: "File" }).then(rawToBytes), users: 0 };
-      rawReads.set(messageId, e);
-    }
-    e.users += 1;
-    try {
-      return await e.p;
-    } finally {
-      e.users -= 1;
-      if (e.users === 0 && rawReads.get(messageId) === e) rawReads.delete(messageId);
-    }
-  }
-
-  async function runCheck(messageId, wire, locale, force, via = client) {
+  async function runCheck(ctx, wire, locale, force, via = client) {
     let bytes;
     try {
-      bytes = await readRaw(messageId);
+      bytes = await ctx.raw();
     } catch (e) {
       return { payload: local("read_failed", locale, wire.offline, { detail: String(e?.message ?? e) }) };
     }
@@ -256,18 +275,10 @@ export function createController({ browser, client, quickClient = client, locale
   }
 
   /** What decideDisplay needs about the user's own choices for this message. */
-  async function userShow(messageId, opts) {
-    const info = await messageInfo(messageId);
-    let trusted = false;
-    if (info.address) {
-      try {
-        const stored = await browser.storage.local.get(TRUSTED_SENDERS_KEY);
-        const list = Array.isArray(stored?.[TRUSTED_SENDERS_KEY]) ? stored[TRUSTED_SENDERS_KEY] : [];
-        trusted = list.includes(info.address);
-      } catch {
-        trusted = false;
-      }
-    }
+  async function userShow(messageId, opts, ctx = newContext(messageId)) {
+    const [info, stored] = await Promise.all([ctx.info, ctx.stored]);
+    const list = Array.isArray(stored?.[TRUSTED_SENDERS_KEY]) ? stored[TRUSTED_SENDERS_KEY] : [];
+    const trusted = Boolean(info.address) && list.includes(info.address);
     return { showOk: opts.showOk, trusted, dismissed: dismissed.has(messageId) };
   }
 
@@ -288,20 +299,21 @@ export function createController({ browser, client, quickClient = client, locale
    * (no-DNS) check answers first and is drawn at once; the full check's answer is pushed when
    * it comes, refining the banner (display.refine: a local danger is never downgraded).
    */
-  async function progressive(tabId, messageId, opts) {
-    const [show, hit] = await Promise.all([userShow(messageId, opts), cachedPayload(messageId)]);
+  async function progressive(tabId, messageId, opts, ctx) {
+    const [show, hit] = await Promise.all([userShow(messageId, opts, ctx), cachedPayload(messageId, ctx)]);
     if (opts.offline || hit) {
-      const payload = hit ?? (await checkMessage(messageId)).payload;
+      const payload = hit ?? (await checkMessage(messageId, { ctx })).payload;
       return { payload, show };
     }
     let fullDone = null;
-    const full = checkMessage(messageId).then((r) => (fullDone = r));
-    const local = (await checkMessage(messageId, { local: true })).payload;
+    const full = checkMessage(messageId, { ctx }).then((r) => (fullDone = r));
+    const local = (await checkMessage(messageId, { local: true, ctx })).payload;
     await Promise.race([full, new Promise((r) => setTimeout(r, 0))]);
     if (fullDone) return { payload: refine(local, fullDone.payload), show };
     full
       .then(async ({ payload }) => {
         const refined = refine(local, payload);
+        // Read afresh: the user may have trusted the sender or closed the banner meanwhile.
         await pushToTab(tabId, messageId, refined, await userShow(messageId, opts));
       })
       .catch((e) => log.warn?.("minuku: refine", e));
@@ -339,28 +351,25 @@ export function createController({ browser, client, quickClient = client, locale
   }
 
   const handlers = {
-    // Banner script: which message does my document show?
-    async "minuku:whoami"(msg, sender) {
-      const tabId = sender?.tab?.id;
-      if (tabId === undefined) return { messageId: null };
-      const ids = await displayedIds(tabId);
-      return { messageId: ids.length === 1 ? ids[0] : null };
-    },
-
-    // Banner script: the verdict for ITS message (null payload: nothing to draw).
+    // Banner script: the verdict for the message ITS document shows (null payload: nothing to
+    // draw). The answer names the message, so the banner script asks once instead of asking
+    // "which message am I" first: one round trip less before the first banner.
     async "minuku:getBanner"(msg, sender) {
       const tabId = sender?.tab?.id;
-      const messageId = msg.messageId;
-      if (tabId === undefined || typeof messageId !== "number") return { messageId, payload: null };
-      const { opts } = await getOptions();
+      if (tabId === undefined) return { messageId: null, payload: null };
+      const ids = await displayedIds(tabId);
+      if (ids.length !== 1) return { messageId: null, payload: null };
+      const messageId = ids[0];
+      const ctx = displayContext(messageId);
+      const { opts } = optionsFrom(await ctx.stored);
       let payload = null;
       let show = null;
       if (opts.autoCheck) {
-        ({ payload, show } = await progressive(tabId, messageId, opts));
+        ({ payload, show } = await progressive(tabId, messageId, opts, ctx));
       } else {
-        payload = await cachedPayload(messageId);
-        show = await userShow(messageId, opts);
+        [payload, show] = await Promise.all([cachedPayload(messageId, ctx), userShow(messageId, opts, ctx)]);
       }
+      displays.delete(messageId);
       if (!(await isDisplayed(tabId, messageId))) return { messageId, payload: null, stale: true };
       if (!payload) return { messageId, payload: null };
       const ans = answer(messageId, payload, show);
@@ -489,13 +498,16 @@ export function createController({ browser, client, quickClient = client, locale
     /** messageDisplay.onMessagesDisplayed: start checking before the banner script asks. */
     async onMessagesDisplayed(tab, list) {
       const msgs = messagesOf(list);
-      await setBadge(tab?.id, null); // the previous message's verdict is not this one's
-      if (msgs.length !== 1) return;
-      const { opts } = await getOptions();
-      if (!opts.autoCheck) return;
+      // The previous message's verdict is not this one's; the checks need not wait for that.
+      const cleared = setBadge(tab?.id, null);
+      if (msgs.length !== 1) return cleared;
+      const ctx = displayContext(msgs[0].id);
+      const { opts } = optionsFrom(await ctx.stored);
+      if (!opts.autoCheck) return cleared;
+      ctx.raw().catch(() => {}); // with the header and plan reads, not after them; runCheck reports failures
       // Both parts start now; the banner script's request reuses them (inflight).
-      const local = opts.offline ? null : checkMessage(msgs[0].id, { local: true });
-      await Promise.all([checkMessage(msgs[0].id), local]);
+      const local = opts.offline ? null : checkMessage(msgs[0].id, { local: true, ctx });
+      await Promise.all([checkMessage(msgs[0].id, { ctx }), local]);
     },
 
     /** menus.onClicked: a report window for the selected messages. */

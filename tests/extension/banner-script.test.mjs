@@ -14,7 +14,7 @@ import { EXT, FakeDocument, LOCALES, dangerPayload, settle } from "./helpers.mjs
 
 const STRINGS = bannerStrings(createTranslator(LOCALES.ja, LOCALES.en));
 
-function load({ display }) {
+function load({ display, gate = null }) {
   const doc = new FakeDocument();
   const listeners = {};
   const sent = [];
@@ -24,8 +24,7 @@ function load({ display }) {
     runtime: {
       sendMessage: async (m) => {
         sent.push(m);
-        if (m.type === "minuku:whoami") return { messageId: 1 };
-        if (m.type === "minuku:getBanner") return answer;
+        if (m.type === "minuku:getBanner") return gate ? gate.then(() => answer) : answer;
         return { ok: true };
       },
       onMessage: { addListener: (fn) => pushListeners.push(fn) },
@@ -128,4 +127,33 @@ test("9.1: a pushed refinement replaces the banner and keeps its space", async (
   assert.equal(second.shadowRoot.querySelector("section").getAttribute("role"), null, "not announced twice");
   // the space the first banner held is kept: the mail does not move up under the cursor
   assert.deepEqual(spacer2.style.get("height"), ["96px", "important"]);
+});
+
+test("9.1: a refinement pushed before the first answer arrives is drawn, not lost", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const display = { show: true, tone: "verdict", dns: null, protect: true, pending: true };
+  const { doc, pushListeners, answer, sent } = load({ display, gate });
+  await settle(5);
+  assert.deepEqual(sent.map((m) => m.type), ["minuku:getBanner"], "one request, no separate whoami");
+  // The full check finished while the first answer (the local part) was on its way.
+  for (const fn of pushListeners) fn({ ...answer, type: "minuku:show", display: { ...display, pending: false } });
+  assert.equal(doc.topLayer.length, 0, "nothing drawn before the script knows its message");
+  release();
+  await settle(10);
+  assert.equal(doc.topLayer.length, 1);
+  assert.equal(doc.topLayer[0].getAttribute("data-state"), "final", "the refined answer, not the pending one");
+});
+
+test("9.1: a push for another message before the first answer is not drawn", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const display = { show: true, tone: "verdict", dns: null, protect: true, pending: true };
+  const { doc, pushListeners, answer } = load({ display, gate });
+  await settle(5);
+  for (const fn of pushListeners) fn({ ...answer, messageId: 2, type: "minuku:show", display: { ...display, pending: false } });
+  release();
+  await settle(10);
+  assert.equal(doc.topLayer.length, 1);
+  assert.equal(doc.topLayer[0].getAttribute("data-state"), "pending", "this message's own answer");
 });

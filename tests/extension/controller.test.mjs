@@ -89,12 +89,10 @@ function setup({ handler, quickHandler, store, ui, timers = new ManualTimers() }
 
 const tab = (id) => ({ tab: { id } });
 
-test("banner flow: whoami, then the verdict for that message", async () => {
+test("banner flow: one request, answered with the tab's message and its verdict", async () => {
   const { c, browser, host } = setup();
   browser.shown.set(7, [1]);
-  const who = await c.onRuntimeMessage({ type: "minuku:whoami" }, tab(7));
-  assert.deepEqual(who, { messageId: 1 });
-  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
   assert.equal(ans.messageId, 1);
   assert.equal(ans.payload.verdict, "danger");
   assert.match(ans.payload.title, /\[A\]$/);
@@ -435,4 +433,29 @@ test("9.1: the first banner waits neither for the toolbar badge nor for repeated
   const ans = await c.onRuntimeMessage({ type: "minuku:getBanner", messageId: 1 }, tab(7));
   assert.equal(ans.payload.verdict, "danger");
   assert.equal(gets, 1, "one display reads the message's header once");
+});
+
+test("9.1: a display and its banner request share one read of the options, the header and the source", async () => {
+  const { c, browser, host } = setup({ store: { offline: false } });
+  browser.shown.set(7, [1]);
+  let storageReads = 0;
+  let headerReads = 0;
+  const sget = browser.storage.local.get;
+  // Reads of the whole store (the options); the learning's own read-modify-write is apart.
+  browser.storage.local.get = async (k) => ((storageReads += k === null ? 1 : 0), sget(k));
+  const mget = browser.messages.get;
+  browser.messages.get = async (id) => ((headerReads += 1), mget(id));
+  const displayed = c.onMessagesDisplayed({ id: 7 }, { messages: [{ id: 1 }] });
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  await displayed;
+  assert.equal(ans.messageId, 1);
+  assert.equal(ans.payload.verdict, "danger");
+  assert.equal(storageReads, 1, "the options are read once for the whole display");
+  assert.equal(headerReads, 1, "the header is read once");
+  assert.deepEqual(browser.calls.getRaw, [[1, { data_format: "File" }]], "the source is read once for both checks");
+  assert.equal(host.framesOfType("check").length, 1, "one full check");
+  // A later display of another message reads afresh (options may have changed meanwhile).
+  browser.shown.set(7, [2]);
+  await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  assert.equal(storageReads, 2);
 });
