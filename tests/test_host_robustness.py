@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 import os
 import struct
@@ -19,7 +20,7 @@ from minuku.check import CheckOptions, check
 from minuku.dns import FixtureResolver
 from minuku.nativemsg import Host, serve
 from minuku.wire import BannerPayload
-from minuku.worker import CheckWorker
+from minuku.worker import CheckWorker, Job
 
 HOST = [sys.executable, "-m", "minuku", "host", "/path/to/manifest.json", "minuku@addons.minuku"]
 
@@ -474,3 +475,29 @@ def test_real_host_answers_checks_while_thunderbird_keeps_the_pipe_open() -> Non
         p.stdin.close()
         p.wait(30)
     assert p.returncode == 0
+
+
+# ---- issue 10: the message reaches the worker as bytes, and the host lets go of it ------------
+
+
+def digest_of(raw: bytes, resolver: Any, options: CheckOptions) -> Any:
+    """A check that answers what it received: its type, length and SHA-256."""
+    return (type(raw).__name__, len(raw), hashlib.sha256(raw).hexdigest())
+
+
+def test_worker_gets_the_exact_bytes_and_the_hosts_frame_buffer_is_freed_once_sent() -> None:
+    """The options travel pickled and the message by send_bytes (no pickled 32 MB copy); a job
+    that gives its bytearray up (the host's frame, decoded in place) finds it emptied once the
+    worker has it, and a caller's bytes are left alone."""
+    worker = CheckWorker(target=digest_of)
+    try:
+        data = bytes(range(256)) * 20_000 + b"\x00"  # 5 MB, every byte value, odd length
+        want = ("bytes", len(data), hashlib.sha256(data).hexdigest())
+        frame = bytearray(data)
+        assert worker.run(Job(frame, CheckOptions(offline=True), consume=True)).payload == want
+        assert frame == bytearray()
+        assert worker.run(Job(data, CheckOptions(offline=True))).payload == want
+        assert worker.run(Job(b"", CheckOptions(offline=True))).payload[1] == 0
+        assert worker.started == 1  # one child served all three
+    finally:
+        worker.close()

@@ -246,3 +246,23 @@ def test_truncated_frame_reports_and_exits_cleanly(stdin: bytes) -> None:
 def test_eof_ends_cleanly_with_no_output() -> None:
     frames, rc = run_host(b"")
     assert rc == 0 and frames == []
+
+
+def test_big_check_frame_is_checked_as_a_small_one_is() -> None:
+    """A frame over 64 KiB has its message found in the frame bytes and decoded in place
+    (issue 10: host memory); one whose base64 carries JSON escapes (RFC 8259 §7: "\\/") goes
+    the general way. Both are the same phish, and both are danger naming Amazon."""
+    raw = example("amazon-keiyaku-furikou-phish.eml") + b"\r\n" + b"-- \r\nfooter line\r\n" * 5000
+    text = base64.b64encode(raw)
+    assert b"/" in text and len(text) > 64 * 1024
+    head = b'{"type":"check","protocol_version":1,"id":"ID","message":"'
+    tail = b'","options":{"locale":"en","offline":true}}'
+    stdin = frame(head.replace(b"ID", b"big") + text + tail) + frame(
+        head.replace(b"ID", b"esc") + text.replace(b"/", b"\\/") + tail
+    )
+    frames, rc = run_host(stdin)
+    assert rc == 0 and sorted(f["id"] for f in frames) == ["big", "esc"]
+    for f in frames:
+        assert f["type"] == "result", f
+        assert f["payload"]["verdict"] == "danger"
+        assert f["payload"]["brand"]["id"] == "amazon"

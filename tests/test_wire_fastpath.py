@@ -10,8 +10,12 @@ the same way. DESIGN.md, "The wire protocol"; RFC 8259 §7 (strings: lone surrog
 
 from __future__ import annotations
 
+import base64
+import binascii
+import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +26,13 @@ from minuku import PROTOCOL_VERSION, __version__
 from minuku.nativemsg import (
     ERROR_CODES,
     CheckJob,
+    FrameError,
     Host,
     _frame,
+    _message_bytes,
+    decode_base64_in_place,
     error_frame,
+    find_message,
     hello_frame,
     loads,
     pong_frame,
@@ -355,3 +363,227 @@ def test_host_with_a_bad_nameserver_is_a_usage_error() -> None:
         stdin=subprocess.DEVNULL,
     )
     assert p.returncode == 4 and "--nameserver" in p.stderr and p.stdout == ""
+
+
+# ---- a big check frame: the message found in the bytes (issue 10: host memory) -----------------
+#
+# A frame of BIG_FRAME_BYTES or more has its message found in the frame bytes, the rest parsed
+# alone, and the base64 decoded in place. Whatever the frame holds, the answer must be the
+# general path's: the same error (code, message, id) or the same request and the same message
+# bytes. ``Host(big_frame_bytes=0)`` sends every frame that way, so small hostile frames test it.
+
+
+def outcome_of(host: Host, body: bytes) -> tuple[str, Any]:
+    """("answer", the frame) or ("check", request fields, the decoded message or error)."""
+    answer = host.triage(body)
+    if isinstance(answer, bytes):
+        return ("answer", answer)
+    fields = answer.req.model_dump(exclude={"message"})
+    try:
+        raw: Any = bytes(_message_bytes(answer.req.message, answer.frame, answer.span))
+    except FrameError as exc:
+        raw = (exc.code, str(exc))
+    return ("check", (fields, raw))
+
+
+def big_path_used(body: bytes) -> bool:
+    answer = Host(big_frame_bytes=0).triage(body)
+    return isinstance(answer, CheckJob) and answer.span is not None
+
+
+def assert_same_both_ways(body: bytes) -> tuple[str, Any]:
+    general = outcome_of(Host(big_frame_bytes=len(body) + 1), body)
+    big = outcome_of(Host(big_frame_bytes=0), body)
+    assert big == general, body[:300]
+    return big
+
+
+@pytest.mark.parametrize("body", _cases())
+def test_big_frame_path_answers_every_hostile_request_as_the_general_path(body: bytes) -> None:
+    assert_same_both_ways(body)
+
+
+def check_frame(middle: bytes) -> bytes:
+    return b'{"type":"check","protocol_version":1,"id":"c",' + middle + b"}"
+
+
+MSG_A = base64.b64encode(b"From: a@example.com\r\n\r\nAAAA")
+MSG_B = base64.b64encode(b"From: b@example.com\r\n\r\nBBBB, a longer body than A's")
+
+
+def test_add_on_shaped_frame_takes_the_big_path_and_decodes_exactly() -> None:
+    raw = bytes(range(256)) * 1000  # every byte value, 256 kB: over BIG_FRAME_BYTES
+    body = json.dumps(
+        {
+            "type": "check",
+            "protocol_version": 1,
+            "id": "c1",
+            "message": base64.b64encode(raw).decode(),
+            "options": {"locale": "ja", "offline": True},
+        },
+        separators=(",", ":"),
+    ).encode()
+    answer = Host().triage(bytearray(body))
+    assert isinstance(answer, CheckJob) and answer.span is not None
+    assert answer.req.options.offline is True and answer.req.options.locale == "ja"
+    assert answer.req.message == ""  # the message stays in the frame, not in a str
+    assert bytes(_message_bytes("", answer.frame, answer.span)) == raw
+
+
+def test_message_given_twice_the_last_one_wins_on_the_big_path() -> None:
+    """RFC 8259 §4 leaves duplicate names open; json.loads and pydantic keep the last one, and
+    so must the big path (whichever of the two is the longer)."""
+    for first, last in ((MSG_A, MSG_B), (MSG_B, MSG_A)):
+        body = check_frame(b'"message":"' + first + b'","message":"' + last + b'"')
+        kind, (_fields, raw) = assert_same_both_ways(body)
+        assert kind == "check" and raw == base64.b64decode(last)
+
+
+def test_escaped_characters_inside_the_base64_are_read_as_json_reads_them() -> None:
+    """RFC 8259 §7: "\\/" is "/" and "\\u0051" is "Q". The big path takes only plain base64
+    text; an escaped one goes the general path, which decodes the escapes first."""
+    text = base64.b64encode(b"\xfb\xff\xbf" * 30).decode()
+    assert "/" in text
+    for escaped in (text.replace("/", "\\/"), "\\u00" + f"{ord(text[0]):02x}" + text[1:]):
+        body = check_frame(b'"message":"' + escaped.encode() + b'"')
+        assert find_message(body) is None
+        kind, (_fields, raw) = assert_same_both_ways(body)
+        assert kind == "check" and raw == b"\xfb\xff\xbf" * 30
+
+
+def test_line_breaks_escaped_in_the_base64_are_stripped_as_before() -> None:
+    """base64 with "\\r\\n" escapes (a 76-column encoder) is valid today: the general path
+    splits on white space; the big path must not refuse it."""
+    text = base64.encodebytes(b"x" * 300).decode().replace("\n", "\\r\\n")
+    kind, (_fields, raw) = assert_same_both_ways(check_frame(b'"message":"' + text.encode() + b'"'))
+    assert kind == "check" and raw == b"x" * 300
+
+
+def test_message_inside_another_string_is_not_taken_for_the_message() -> None:
+    """A key that contains "message (an escaped quote, then message) before the real one."""
+    decoy = b'"\\"message":"' + MSG_B + b'",'
+    body = check_frame(decoy + b'"message":"' + MSG_A + b'"')
+    assert find_message(body) is not None  # the decoy is found (it is the longest) ...
+    kind, answer = assert_same_both_ways(body)  # ... and refused: an unknown field
+    assert kind == "answer" and json.loads(answer)["code"] == "bad_request"
+    # The same decoy as the id's text, which the id's length check refuses.
+    body = check_frame(b'"id":"x\\"message\\":\\"' + MSG_B + b'","message":"' + MSG_A + b'"')
+    assert_same_both_ways(body)
+
+
+def test_message_in_a_nested_object_is_not_the_message() -> None:
+    nested = b'"options":{"message":"' + MSG_B + b'"}'
+    for body in (check_frame(nested), check_frame(b'"message":"' + MSG_A + b'",' + nested)):
+        kind, answer = assert_same_both_ways(body)
+        assert kind == "answer" and json.loads(answer)["code"] == "bad_request"
+    # A message nested one level down and none at the top: the request has no message.
+    kind, answer = assert_same_both_ways(
+        b'{"type":"check","protocol_version":1,"id":"c","x":{"message":"' + MSG_A + b'"}}'
+    )
+    assert kind == "answer" and json.loads(answer)["code"] == "bad_request"
+
+
+def test_huge_fields_beside_the_message_get_the_general_answer() -> None:
+    msg = b'"message":"' + MSG_A + b'"'
+    for body in (
+        check_frame(b'"pad":"' + b"A" * (2 << 20) + b'",' + msg),  # a 2 MB base64-looking field
+        b'{"type":"check","protocol_version":1,"id":"' + b"i" * (2 << 20) + b'",' + msg + b"}",
+        check_frame(msg + b',"options":{"trusted_authserv_ids":["' + b"m" * (1 << 20) + b'"]}'),
+        check_frame(msg + b',"options":' + b"[" * 100_000),
+    ):
+        kind, answer = assert_same_both_ways(body)
+        assert kind == "answer" and json.loads(answer)["type"] == "error"
+
+
+def test_frame_full_of_message_keys_goes_the_general_way() -> None:
+    body = check_frame(b"".join(b'"message":"' + MSG_A + b'",' for _ in range(40)) + b'"x":1')
+    assert find_message(body) is None
+    assert_same_both_ways(body)
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        b'"message" \t:\r\n "' + MSG_A + b'"',  # RFC 8259 §2: white space around the colon
+        b'"message":"' + MSG_A + b'"  ',
+        b'"message":"' + MSG_A + b'"} trailing',
+        b'"message":"' + MSG_A,  # the string never ends
+        b'"message":"' + MSG_A + b'","id":"\xff\xfe"',  # not UTF-8 after the message
+        b'"message":"' + MSG_A + b'","id":"\\ud800"',  # a lone surrogate after it
+        b'"message":"' + MSG_A + b'",',  # a trailing comma
+        b'"message":"' + MSG_A + b'","message":5',  # the last message is not a string
+        b'"message":' + MSG_A,  # not a string at all
+        b'"message":"' + MSG_A[:-1] + b'"',  # bad base64 length
+        b'"message":"' + MSG_A[:4] + b"=" + MSG_A[4:] + b'"',  # padding in the middle
+        b'"message":"==' + MSG_A + b'"',  # leading padding
+        b'"message":"' + MSG_A + b'===="',  # too much padding
+        b'"message":"' + MSG_A[:8] + b" " + MSG_A[8:] + b'"',  # a space: stripped as before
+        b'"message":"' + MSG_A[:8] + "\u00a0".encode() + MSG_A[8:] + b'"',  # a no-break space
+        b'"message":"' + MSG_A[:8] + b"\t" + MSG_A[8:] + b'"',  # a raw tab: not JSON
+        b'"message":"-_' + MSG_A + b'"',  # the URL-safe alphabet is not base64 here
+        b'"message":""',
+        b'"message":"' + base64.b64encode(b"x" * (24 * 1024 * 1024 + 1)) + b'"',  # 32 MB of text
+    ],
+    ids=lambda m: repr(m[:40]),
+)
+def test_hostile_message_strings_get_the_general_answer(middle: bytes) -> None:
+    assert_same_both_ways(check_frame(middle))
+
+
+def test_message_over_the_cap_is_refused_before_decoding_on_the_big_path() -> None:
+    text = b"QUFB" * ((32 * 1024 * 1024 + 3) // 3 + 3)  # base64 of just over 32 MB
+    answer = Host(big_frame_bytes=0).triage(check_frame(b'"message":"' + text + b'"'))
+    assert isinstance(answer, CheckJob) and answer.span is not None
+    with pytest.raises(FrameError) as err:
+        _message_bytes("", answer.frame, answer.span)
+    assert err.value.code == "message_too_large"
+
+
+def a2b_strict(text: bytes) -> bytes | None:
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except binascii.Error:
+        return None
+
+
+def in_place(text: bytes, before: bytes = b"{...", after: bytes = b"...}") -> bytes | None:
+    buf = bytearray(before + text + after)
+    try:
+        n = decode_base64_in_place(buf, len(before), len(before) + len(text))
+    except binascii.Error:
+        return None
+    return bytes(buf[:n])
+
+
+B64_EDGES = [b"", b"Q", b"QQ", b"QQ=", b"QQ==", b"QUI", b"QUI=", b"QUJD", b"QUJD=", b"QUJD=="]
+B64_EDGES += [b"=", b"==", b"===", b"QUJDRA==", b"QUJDRA=", b"QUJDRA", b"QUJDRA==QUJD", b"QR=="]
+B64_EDGES += [b"QUJD" * 5 + b"Q===", b"Q=Q=", b"QUJD====", b"QUJ=RA=="]
+
+
+@pytest.mark.parametrize("text", B64_EDGES)
+def test_in_place_base64_is_strict_a2b_base64_on_padding_edges(text: bytes) -> None:
+    """RFC 4648 §4 and §3.3: padding only at the end, no data after it, whole quads."""
+    assert in_place(text) == a2b_strict(text)
+
+
+def test_in_place_base64_is_strict_a2b_base64_on_every_short_text() -> None:
+    """Every text of up to 8 characters from "Q", "A", "=" and "-": each place of the padding,
+    and a character outside the alphabet."""
+    for n in range(9):
+        for chars in itertools.product((b"Q", b"A", b"=", b"-"), repeat=n):
+            text = b"".join(chars)
+            assert in_place(text) == a2b_strict(text), text
+
+
+def test_in_place_base64_is_strict_a2b_base64_across_chunk_boundaries() -> None:
+    rnd = random.Random(10)
+    data = rnd.randbytes(3 * 1024 * 1024 + 7)  # base64 over 4 MB: several 1 MiB steps
+    text = base64.b64encode(data)
+    assert in_place(text) == data
+    for n in (0, 1, 2, 3, 4, 5, 1 << 20, (1 << 20) + 1, (1 << 20) + 2, len(text) - 1):
+        assert in_place(text[:n]) == a2b_strict(text[:n]), n
+    for _ in range(200):  # a "=" dropped anywhere
+        cut = bytearray(text[: rnd.randrange(0, 64)])
+        if cut:
+            cut[rnd.randrange(len(cut))] = ord("=")
+        assert in_place(bytes(cut)) == a2b_strict(bytes(cut)), bytes(cut)

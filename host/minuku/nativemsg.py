@@ -328,13 +328,18 @@ def decode_base64_in_place(buf: bytearray, start: int, end: int) -> int:
     ``binascii.a2b_base64(buf[start:end], strict_mode=True)`` (what ``base64.b64decode(...,
     validate=True)`` does): the text is decoded a run of whole data quads at a time, each
     written over text already read (3 bytes out for every 4 in, so never over text still to
-    read), and the last part, from the quad that holds the first "=", in one piece. Strict
+    read), and the last part, from the last whole quad before the first "=", in one piece. Strict
     decoding of whole quads without padding is plain concatenation, so the split changes
     nothing (tests/test_wire_fastpath.py compares them on hostile text)."""
     import binascii
 
     pad = buf.find(b"=", start, end)
-    split = start + ((end if pad < 0 else pad) - start) // 4 * 4
+    stop = end if pad < 0 else pad
+    split = start + (stop - start) // 4 * 4
+    if split == stop and split > start:
+        # Padding right after a whole quad: strict a2b_base64 takes "QUJD=" (as "QUJD") but
+        # refuses "=" alone, so that quad goes with the padding.
+        split -= 4
     out = 0
     with memoryview(buf) as view:
         pos = start
