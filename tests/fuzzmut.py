@@ -220,18 +220,19 @@ def mutate(data: bytes, pick: Pick, rounds: int) -> bytes:
 def check_payload(raw: bytes, resolver: object = None) -> float:
     """Run the check; assert the payload is valid UTF-8 JSON that validates as a
     BannerPayload. Returns the CPU seconds taken (the caller holds the 2 s line)."""
+    import dataclasses
     import json
     import time
 
     from minuku.check import CheckOptions, check
-    from minuku.wire import BannerPayload
+    from minuku.wire import BannerPayload, payload_json
 
     opts = CheckOptions(offline=resolver is None)
     t = time.process_time()
     p = check(raw, resolver=resolver, options=opts)  # type: ignore[arg-type]
     dt = time.process_time() - t
-    json.dumps(p.model_dump(), ensure_ascii=False).encode("utf-8")
-    body = p.model_dump_json().encode("utf-8")
+    json.dumps(dataclasses.asdict(p), ensure_ascii=False).encode("utf-8")
+    body = payload_json(p).encode("utf-8")
     BannerPayload.model_validate_json(body)
     return dt
 

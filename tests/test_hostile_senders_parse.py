@@ -8,6 +8,7 @@ no input up to the 32 MB cap costs more than 2 s of CPU.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 from minuku.check import CheckOptions, check
 from minuku.message import decode_bytes, decode_words, parse_message
-from minuku.safetext import scrub, scrub_model
-from minuku.wire import BannerPayload
+from minuku.payload import BannerPayload
+from minuku.safetext import scrub, scrub_model, scrub_tree
+from minuku.wire import BannerPayload as WirePayload
+from minuku.wire import payload_json, payload_model
 from paths import ROOT
 
 LOOKALIKE_FROM = "From: Amazon <info@amazon-co-jp-security.com>\n"
@@ -32,9 +35,9 @@ def checked(raw: bytes) -> BannerPayload:
     t = time.process_time()
     p = check(raw, options=CheckOptions(offline=True))
     assert time.process_time() - t < 2.0
-    json.dumps(p.model_dump(), ensure_ascii=False).encode("utf-8")
-    body = p.model_dump_json().encode("utf-8")
-    BannerPayload.model_validate_json(body)
+    json.dumps(dataclasses.asdict(p), ensure_ascii=False).encode("utf-8")
+    body = payload_json(p).encode("utf-8")
+    WirePayload.model_validate_json(body)
     return p
 
 
@@ -118,13 +121,28 @@ def test_dangerous_codecs_are_refused_not_run() -> None:
 def test_safetext_scrubs_a_payload_at_the_boundary() -> None:
     # The boundary catches what a future parser bug might let through.
     p = checked(HEAD.encode() + b"\nhello\n")
-    dirty = p.model_copy(update={"title": "Amazon \ud800", "summary": "\udcff!"})
+    # The core's plain payload (banner.render scrubs it last): a lone surrogate anywhere in
+    # the tree, in a nested reason's evidence too, becomes U+FFFD.
+    reason = dataclasses.replace(p.reasons[0], evidence=["x\udfff"])
+    plain = dataclasses.replace(
+        p, title="Amazon \ud800", summary="\udcff!", reasons=[reason, *p.reasons[1:]]
+    )
+    with pytest.raises(ValueError):
+        payload_json(plain).encode("utf-8")
+    cleaned = scrub_tree(plain)
+    assert cleaned.title == "Amazon \ufffd" and cleaned.summary == "\ufffd!"
+    assert cleaned.reasons[0].evidence == ["x\ufffd"]
+    payload_json(cleaned).encode("utf-8")
+    assert scrub_tree(p) is p  # nothing to do: the same object
+    # The wire model's own scrub, for a model built elsewhere.
+    model = payload_model(p)
+    dirty = model.model_copy(update={"title": "Amazon \ud800", "summary": "\udcff!"})
     with pytest.raises(ValueError):
         dirty.model_dump_json()
     clean = scrub_model(dirty)
     assert clean.title == "Amazon \ufffd" and clean.summary == "\ufffd!"
     clean.model_dump_json().encode("utf-8")
-    assert scrub_model(p) is p  # nothing to do: the same object
+    assert scrub_model(model) is model
     assert scrub("a\udc80b") == "a\ufffdb"
 
 

@@ -1,4 +1,7 @@
-"""Analysis → the localized banner payload (``wire.BannerPayload``), in Japanese or English.
+"""Analysis → the localized banner payload, in Japanese or English.
+
+The payload is plain data (``payload.BannerPayload``, the twin of ``wire.BannerPayload``): the
+wire layer validates it where it leaves the host, so rendering loads no pydantic.
 
 Words come from ``data/locales/<lang>.json``; findings carry only codes and parameters. Advice
 comes from ``data/advice.json`` and its links only from the catalogue's official URLs, never
@@ -16,24 +19,27 @@ from typing import Any
 
 from . import __version__
 from .findings import Finding, Severity
-from .safetext import scrub_model
-from .verdict import Analysis
-from .wire import (
+from .payload import (
     Advice,
     AuthLine,
     AuthSummaryPayload,
     BannerPayload,
     Brand,
+    DnsStatus,
     Lang,
+    Method,
     Reason,
     ReceivedAuthres,
 )
+from .payload import Severity as SeverityWord
+from .safetext import scrub_tree
+from .verdict import Analysis
 
 MAX_REASONS = 30
 MAX_EVIDENCE = 5
 MAX_TEXT = 400
 
-_SEVERITY_WORD = {
+_SEVERITY_WORD: dict[Severity, SeverityWord] = {
     Severity.DANGER: "danger",
     Severity.WARNING: "warning",
     Severity.CAUTION: "caution",
@@ -128,7 +134,9 @@ def _auth_lines(a: Analysis, lang: str) -> AuthSummaryPayload:
     words = catalogue_text(lang)["auth_result"]
     auth = a.auth
 
-    def line(method: str, result: str, domain: str | None, evidence: tuple[str, ...]) -> AuthLine:
+    def line(
+        method: Method, result: str, domain: str | None, evidence: tuple[str, ...]
+    ) -> AuthLine:
         # One plain sentence per method; the raw result is in ``result`` (technical details).
         shown = words.get(result, result)
         if result == "unchecked":
@@ -137,7 +145,7 @@ def _auth_lines(a: Analysis, lang: str) -> AuthSummaryPayload:
         if domain:
             text += _fmt(t["domain"], {"domain": domain})
         return AuthLine(
-            method=method,  # type: ignore[arg-type]
+            method=method,
             result=result,
             domain=domain,
             text=_cut(text),
@@ -222,7 +230,7 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
     reasons = [
         Reason(
             code=f.code,
-            severity=_SEVERITY_WORD[f.severity],  # type: ignore[arg-type]
+            severity=_SEVERITY_WORD[f.severity],
             text=reason_text(f, lang),
             evidence=[_cut(e, 300) for e in f.evidence[:MAX_EVIDENCE]],
         )
@@ -241,8 +249,15 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         summary = reasons[0].text
     else:
         summary = t["summary"]["unknown"]
+    dns_status: DnsStatus = "ok"
+    if a.offline:
+        dns_status = "offline"
+    elif a.auth.dns_health == "failing":
+        dns_status = "failing"
+    elif a.auth.dns_health == "lying":
+        dns_status = "lying"
     payload = BannerPayload(
-        verdict=a.verdict,  # type: ignore[arg-type]
+        verdict=a.verdict,
         brand=Brand(id=a.brand, name=bname) if a.brand and bname else None,
         title=title,
         summary=summary,
@@ -253,10 +268,10 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         host_version=__version__,
         offline=a.offline,
         verified=a.verified,
-        dns_status="offline" if a.offline else (a.auth.dns_health if dns_bad else "ok"),  # type: ignore[arg-type]
+        dns_status=dns_status,
         receiving_authserv_id=_cut(a.auth.zone_authserv_id, 255)
         if a.auth.zone_authserv_id
         else None,
     )
     # The boundary: no lone surrogate from the mail reaches the JSON encoder (see safetext).
-    return scrub_model(payload)
+    return scrub_tree(payload)

@@ -1,4 +1,4 @@
-"""The pure core: raw message bytes → analysis → banner payload.
+"""The pure core: raw message bytes → analysis → banner payload (plain data, ``payload``).
 
 ``check(raw, resolver=..., options=...)`` is what the CLI, the native-messaging host and the
 benchmarks call. DNS is the only I/O and comes in through ``resolver``; offline mode passes
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from .auth.results import unchecked_summary
 from .dns import BudgetResolver, Resolver
 from .findings import Finding, Severity
+from .payload import BannerPayload, Lang
 from .verdict import Analysis
-from .wire import BannerPayload, Lang
 
 log = logging.getLogger("minuku")
 

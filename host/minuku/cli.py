@@ -190,7 +190,7 @@ def _read_input(name: str) -> bytes:
     message saved with its envelope line: the line is dropped (and ">From " unescaped, as
     ``scan`` does), so ``check`` and ``scan`` agree.
     """
-    from .wire import MAX_MESSAGE_BYTES
+    from .limits import MAX_MESSAGE_BYTES
 
     if name != "-" and os.path.isdir(name):
         raise UsageError(_folder_refusal(Path(name)))
@@ -277,7 +277,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     raw = _read_input(args.file)
     payload = check(raw, resolver=resolver, options=opts)
     if args.json:
-        print(payload.model_dump_json(indent=2))
+        # The boundary: only JSON output loads pydantic, to validate what it prints.
+        from .wire import payload_json
+
+        print(payload_json(payload, indent=2))
     else:
         print_report(payload, sys.stdout)
     return EXIT[payload.verdict]

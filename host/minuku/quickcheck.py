@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .auth.results import unchecked_summary
 from .findings import Finding, Severity
-from .wire import BannerPayload, Lang
+from .payload import BannerPayload, Lang
 
 # Real header blocks (long Received chains, DKIM and ARC sets) stay well under this.
 MAX_HEADER_BYTES = 256 * 1024

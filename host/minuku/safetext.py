@@ -5,20 +5,24 @@ Python ``str`` can hold lone surrogates (U+D800..U+DFFF): the email library's
 unicode_escape decode attacker bytes into them. Such a string cannot be encoded as UTF-8, so a
 payload holding one fails to serialise and the user gets an internal error instead of a
 verdict. The parser avoids making them (message.py decodes with safe codecs only); this module
-is the last line at the boundary: ``scrub_model`` turns any that slipped through into U+FFFD.
+is the last line at the boundary: ``scrub_tree`` (the core's plain payload) and ``scrub_model``
+(a pydantic model) turn any that slipped through into U+FFFD.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # the core scrubs plain data and never loads pydantic
+    from pydantic import BaseModel
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T")
 
 
 def scrub(s: str) -> str:
@@ -54,6 +58,36 @@ def _scrub_any(obj: Any) -> tuple[Any, bool]:
             return (cleaned if isinstance(obj, list) else tuple(cleaned)), True
         return obj, False
     return obj, False
+
+
+def _scrub_node(obj: Any) -> tuple[Any, bool]:
+    """(cleaned copy, changed?) of a dataclass tree holding str, list, tuple and dict."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            value, changed = _scrub_node(getattr(obj, f.name))
+            if changed:
+                changes[f.name] = value
+        return (dataclasses.replace(obj, **changes), True) if changes else (obj, False)
+    if isinstance(obj, list | tuple):
+        items = [_scrub_node(v) for v in obj]
+        if any(c for _, c in items):
+            cleaned = [v for v, _ in items]
+            return (cleaned if isinstance(obj, list) else tuple(cleaned)), True
+        return obj, False
+    if isinstance(obj, dict):
+        pairs = [(_scrub_node(k), _scrub_node(v)) for k, v in obj.items()]
+        if any(ck or cv for (_, ck), (_, cv) in pairs):
+            return {k: v for (k, _), (v, _) in pairs}, True
+        return obj, False
+    return _scrub_any(obj)
+
+
+def scrub_tree(tree: T) -> T:
+    """The same plain data (a dataclass tree), or a copy whose strings hold no lone surrogate."""
+    cleaned, _ = _scrub_node(tree)
+    result: T = cleaned
+    return result
 
 
 def scrub_model(model: M) -> M:

@@ -37,8 +37,7 @@ from .auth.results import AuthSummary, DmarcResult
 from .delivery import Delivery
 from .findings import Finding, Severity
 from .message import Link, MessageView
-
-Verdict = str  # "danger" | "warning" | "caution" | "ok" | "unknown"
+from .payload import Verdict as Verdict
 
 UNVERIFIED = "brand_unverified"
 _MAX_ROLE = 16  # addresses or signatures per role looked at: hostile mail can list thousands

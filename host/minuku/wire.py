@@ -7,18 +7,20 @@ Every frame carries ``type`` (the discriminator) and ``protocol_version``. Reque
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from . import PROTOCOL_VERSION
+from . import payload as plain
 from .limits import MAX_FRAME_BYTES as MAX_FRAME_BYTES
 from .limits import MAX_ID_CHARS
 from .limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
 from .limits import MAX_OUTGOING_FRAME_BYTES as MAX_OUTGOING_FRAME_BYTES
 
-Verdict = Literal["danger", "warning", "caution", "ok", "unknown"]
-Lang = Literal["ja", "en"]
+# One definition, in the module that imports no pydantic (the core uses them too).
+Verdict = plain.Verdict
+Lang = plain.Lang
 
 # pydantic-core takes no string with a lone surrogate ("\ud800": valid JSON, not Unicode), so
 # an id it accepts can always be echoed in a UTF-8 frame.
@@ -93,21 +95,28 @@ Request = Annotated[HelloRequest | PingRequest | CheckRequest, Field(discriminat
 
 
 # ---- the banner payload ----
+# The core builds it as plain data (``payload``: the same fields, in the same order); these
+# models validate it where it leaves the host. ``from_attributes``: a model takes the plain
+# dataclass as it is (``ResultResponse(payload=...)``, ``payload_model``), nested parts too.
 
 
-class Brand(_Model):
+class _Payload(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
+
+
+class Brand(_Payload):
     id: str
     name: str
 
 
-class Reason(_Model):
+class Reason(_Payload):
     code: str
     severity: Literal["danger", "warning", "caution", "info"]
     text: str
     evidence: list[str] = Field(default_factory=list)
 
 
-class AuthLine(_Model):
+class AuthLine(_Payload):
     method: Literal["spf", "dkim", "dmarc", "arc"]
     result: str
     domain: str | None = None
@@ -115,25 +124,25 @@ class AuthLine(_Model):
     evidence: list[str] = Field(default_factory=list)
 
 
-class ReceivedAuthres(_Model):
+class ReceivedAuthres(_Payload):
     authserv_id: str | None
     trusted: bool
     results: dict[str, str]
 
 
-class AuthSummaryPayload(_Model):
+class AuthSummaryPayload(_Payload):
     lines: list[AuthLine]
     receiving_server: list[ReceivedAuthres] = Field(default_factory=list)
     disagreements: list[str] = Field(default_factory=list)
     unchecked: list[str] = Field(default_factory=list)
 
 
-class Advice(_Model):
+class Advice(_Payload):
     text: str
     url: str | None = Field(default=None, description="an official URL from the catalogue")
 
 
-class BannerPayload(_Model):
+class BannerPayload(_Payload):
     verdict: Verdict
     brand: Brand | None = None
     title: str
@@ -187,6 +196,19 @@ class ResultResponse(_Model):
     partial: bool = False
     payload: BannerPayload
 
+    if TYPE_CHECKING:
+        # What the model takes at run time: the core's plain payload is validated into a
+        # ``BannerPayload`` (from_attributes), so the host hands over what the check returned.
+        def __init__(
+            self,
+            *,
+            id: str,
+            payload: BannerPayload | plain.BannerPayload,
+            partial: bool = False,
+            type: Literal["result"] = "result",
+            protocol_version: int = PROTOCOL_VERSION,
+        ) -> None: ...
+
 
 ErrorCode = Literal[
     "frame_too_large",
@@ -212,6 +234,18 @@ class ErrorResponse(_Model):
 Response = Annotated[
     HelloResponse | PongResponse | ResultResponse | ErrorResponse, Field(discriminator="type")
 ]
+
+
+def payload_model(data: plain.BannerPayload | BannerPayload) -> BannerPayload:
+    """The core's plain payload, validated into the wire model (the boundary's one check)."""
+    if isinstance(data, BannerPayload):
+        return data
+    return BannerPayload.model_validate(data, from_attributes=True)
+
+
+def payload_json(data: plain.BannerPayload | BannerPayload, *, indent: int | None = None) -> str:
+    """The payload's JSON as the wire carries it (``minuku check --json``: indent=2)."""
+    return payload_model(data).model_dump_json(indent=indent)
 
 
 SCHEMA_PATH_IN_REPO = "extension/wire-schema.json"
