@@ -356,3 +356,36 @@ def test_suffix_walk_agrees_with_publicsuffixlist(host: str) -> None:
     walk = _suffix_walk()
     assert walk is not None
     assert walk.suffix(host) == public_suffix(host)
+
+
+# --- issue 11: where the host is supports an ambiguous label --------------------------------
+# Hosts below are JPCERT/CC-confirmed phishing hosts of 2019-2022 (the tuning period).
+
+
+def test_ambiguous_label_beside_other_words_under_an_abused_tld_is_the_brand() -> None:
+    """'aeon' is also an English word, so alone it needs a strong affix; on a TLD most of
+    whose registrations are abuse (Spamhaus, Interisle: .shop, .top, …) the kit's junk beside
+    it is enough. The whole name alone stays clean (ana.xyz, jcb.top)."""
+    assert _technique("aeon-qqww.shop") == ("combosquat", "aeon")
+    assert _technique("aeon904.shop") == ("combosquat", "aeon")
+    assert _technique("www.im-jcb.top") == ("combosquat", "jcb")
+    assert check_domain("aeon-qqww.com") is None  # no strong affix, ordinary TLD
+    for host in ("ana.xyz", "jcb.top", "au.xyz", "aeon.top"):
+        assert check_domain(host) is None, host
+
+
+def test_ambiguous_label_right_after_www_in_a_subdomain_is_the_brand() -> None:
+    """www.aeon.<random>.cn is a host name written into a subdomain (the dotted form of
+    'wwwinfoepos'); without the leading www the label stays an ordinary word."""
+    assert _technique("www.aeon.wvqtzpv.cn") == ("subdomain", "aeon")
+    assert _technique("www.epos.a1k4sjpgx.cn") == ("subdomain", "epos")
+    assert _technique("www.asccaeon.accooesa.jhmkue.com") == ("subdomain", "aeon")
+    assert check_domain("aeon.wvqtzpv.cn") is None
+    assert check_domain("apple.stackexchange.com") is None
+
+
+def test_two_for_z_is_a_visual_fold() -> None:
+    """'arna2on': rn→m and 2→z (a 2 drawn like a z)."""
+    m = check_domain("arna2on.bndca.top")
+    assert m is not None and (m.technique, m.brand_id) == ("subdomain", "amazon")
+    assert "2→z" in (check_domain("ama2on.com") or m).detail

@@ -45,7 +45,7 @@ _INVISIBLE_RE = re.compile(
 # UTS #46 treats these as label separators; NFKC already maps U+FF0E and U+FF61.
 _DOT_TRANS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _LOOSE_SEQ = (("rn", "m"), ("vv", "w"), ("cl", "d"))
-_LOOSE_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l"})
+_LOOSE_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "2": "z"})
 
 
 @cache

@@ -129,6 +129,10 @@ _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
 _MIN_TYPO_TOKEN = 4
+# Not a token of any host: marks support for an ambiguous label that comes from where the
+# host is (an abused TLD, the label after a leading "www"), not from a word in it.
+_SUPPORT = "\x00"
+_WWW_RE = re.compile(r"www[0-9]{0,2}")
 _MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
 
 
@@ -332,7 +336,9 @@ def _osa(a: str, b: str, limit: int) -> int:
 def _visual_notes(token: str, label: str) -> str:
     notes = [f"{seq}→{rep}" for seq, rep in (("rn", "m"), ("vv", "w"), ("cl", "d")) if seq in token]
     notes += [
-        f"{c}→{r}" for c, r in (("0", "o"), ("1", "l"), ("i", "l")) if c in token and c not in label
+        f"{c}→{r}"
+        for c, r in (("0", "o"), ("1", "l"), ("i", "l"), ("2", "z"))
+        if c in token and c not in label
     ]
     return ", ".join(notes) or "visual fold"
 
@@ -404,6 +410,7 @@ class LookalikeEngine:
         for g in self._glue_loose:
             self._glue_loose_by.setdefault(g[1].label, []).append(g)
         self._word_labels = cat.lookalike.word_labels
+        self._abused_tlds = cat.lookalike.abused_tlds
         self._no_affixes = tuple(a for a in self._affixes if a.startswith("no"))
         self._check_host = capped_cache(cache_size, DNS_NAME_CHARS)(self._check_normalised)
         self._candidates = StrCache(self._candidates_uncached, cache_size, DNS_NAME_CHARS)
@@ -592,6 +599,8 @@ class LookalikeEngine:
         name = reg[: -len(suffix) - 1]
         sub = host[: -len(reg) - 1] if len(host) > len(reg) else ""
         context = _tokens(name) + _tokens(sub)
+        if suffix.rpartition(".")[2] in self._abused_tlds:
+            context.append(_SUPPORT)
         if not name.isascii():
             for jname, bid in self._ja_names:
                 if jname in name:
@@ -695,9 +704,14 @@ class LookalikeEngine:
                 if hosting is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
                 return ("combosquat" if found[2] == 0 else "typo"), found[0], found[1]
+        prev = ""
         for label in sub.split(".") if sub else ():
+            # The label right after a leading "www" (www.aeon.<random>.cn): a host name
+            # written into a subdomain, as "wwwinfoepos" is one written without its dots.
+            ctx = context + [_SUPPORT] if prev == "www" else context
+            prev = "www" if _WWW_RE.fullmatch(label) and not prev else "-"
             if label.isascii():
-                found = self._embedded(label, context, relaxed)
+                found = self._embedded(label, ctx, relaxed)
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
         return None
@@ -759,10 +773,14 @@ class LookalikeEngine:
             # An ambiguous label (apple, epos) needs a strong affix or another label of the
             # brand: as a token of the host, or glued right next to it (appleverify,
             # epospointcard).
+            # The whole registrable name alone gets no support from where it is (aeon.top).
+            alone = in_name and a == 0 and z == len(text)
             if (
                 p.ambiguous
                 and not relaxed
-                and not self._supported(p.brand_id, p.label, context)
+                and not self._supported(
+                    p.brand_id, p.label, [t for t in context if t != _SUPPORT] if alone else context
+                )
                 and not self._glued_support(p.brand_id, text[:a], text[z:])
                 and not self._www_led(text, a, z, edges)
                 and not (not in_name and _country_part_after(text, z, hyphens))
@@ -954,7 +972,7 @@ class LookalikeEngine:
 
     def _supported(self, brand_id: str, label: str, context: Iterable[str]) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
-        return any((t in self._strong or t in own) and t != label for t in context)
+        return any((t in self._strong or t in own or t == _SUPPORT) and t != label for t in context)
 
     def _match(
         self, text: str, context: list[str], *, allow_typo: bool, relaxed: bool, whole: bool
@@ -981,7 +999,14 @@ class LookalikeEngine:
                 if joined in self._word_labels and self._particle_phrase("".join(fine[i + w :]), 0):
                     continue
                 for bid, lb in self._labels.get(joined, ()):
-                    if ok(bid, lb):
+                    # Where the host is supports a brand word beside other words, never one
+                    # that is the whole name (ana.xyz is no ANA).
+                    if ok(bid, lb) and (
+                        not lb.ambiguous
+                        or relaxed
+                        or w < len(fine)
+                        or self._supported(bid, lb.label, [t for t in context if t != _SUPPORT])
+                    ):
                         shown = "-".join(fine[i : i + w])
                         return _Hit(bid, lb.label, "token", shown, f"brand token {shown!r}")
         # Brand label glued to affix words only (amazonjp, secureamazonlogin).
