@@ -501,3 +501,54 @@ def test_worker_gets_the_exact_bytes_and_the_hosts_frame_buffer_is_freed_once_se
         assert worker.started == 1  # one child served all three
     finally:
         worker.close()
+
+
+def test_worker_outlives_a_pause_between_checks() -> None:
+    """A fork-server child's parent is the fork server, not the host: it took that for the
+    host's death and left after one idle second, so a check after a pause paid a new child
+    and lost the DNS cache. One child serves checks with pauses between them."""
+    worker = CheckWorker(target=digest_of)
+    try:
+        first = worker.run(Job(b"one", CheckOptions(offline=True)))
+        time.sleep(2.5)  # the child looks for its parent every second
+        second = worker.run(Job(b"two", CheckOptions(offline=True)))
+        assert first.payload[1] == 3 and second.payload[1] == 3
+        assert worker.started == 1
+    finally:
+        worker.close()
+
+
+def test_worker_ends_when_its_host_is_killed() -> None:
+    """The other side of the rule above: a host that dies without closing its worker (kill -9)
+    leaves no check process behind."""
+    code = (
+        "import sys, time\n"
+        "from minuku.worker import CheckWorker\n"
+        "w = CheckWorker(); w.start(); w._wait_ready()\n"
+        "print(w._proc.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    child = int(p.stdout.readline())
+    os.kill(child, 0)  # alive while the host is
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        if _is_zombie(child):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"check process {child} outlived its host")
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except OSError:
+        return True

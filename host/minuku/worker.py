@@ -107,13 +107,17 @@ def _child_main(
     except Exception:  # noqa: BLE001 - a failed warm-up shows again, and is reported, per check
         log.exception("worker warm-up failed")
     conn.send(("ready",))
+    # The parent: the host, or (Linux, macOS) the fork server, which ends when the host does.
+    # Compared with the host's pid alone, a fork-server child left after its first idle second,
+    # and every check after a pause paid a new child and lost the DNS cache.
+    parents = {host_pid, os.getppid()}
     resolver: Any = None
     while True:
         try:
             # A forked child holds a copy of the host's end of the pipe too, so the host's death
             # does not always show as EOF here: notice it by the parent changing.
             while not conn.poll(1.0):
-                if os.getppid() != host_pid:
+                if os.getppid() not in parents:
                     return
             # A job is two messages (CheckWorker._send): the options, pickled, then the
             # message's bytes as they are (no pickled copy of up to 32 MB on either side).
