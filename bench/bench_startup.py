@@ -14,6 +14,9 @@ pays for).
 
 By default the package comes from this source tree (``PYTHONPATH=host``) and the python is the
 one running this script (the test venv); ``--python`` names another (an installed host venv).
+``--against DIR`` times another copy of the package (DIR holds ``minuku/``, e.g. an older
+commit's ``host`` from ``git archive``) in the same rounds, interleaved, and prints both: a
+change is judged at the same moments of a shared machine.
 Target (issue 10): median <= 60 ms.
 """
 
@@ -43,9 +46,9 @@ def load() -> str:
         return "unknown"
 
 
-def environment() -> dict[str, str]:
+def environment(source: Path = ROOT / "host") -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "host")
+    env["PYTHONPATH"] = str(source)
     return env
 
 
@@ -128,9 +131,13 @@ def main() -> None:
     ap.add_argument("runs", nargs="?", type=int, default=21)
     ap.add_argument("--python", default=sys.executable, help="the host venv's python")
     ap.add_argument("--no-launcher", action="store_true", help="run PYTHON -m minuku host directly")
+    ap.add_argument(
+        "--against", type=Path, metavar="DIR", help="another package folder, interleaved"
+    )
     args = ap.parse_args()
     runs = max(15, args.runs)
     env = environment()
+    other_env = environment(args.against.resolve()) if args.against else None
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.no_launcher:
@@ -138,12 +145,17 @@ def main() -> None:
         else:
             cmd = launcher(folder, args.python)
         one_run(cmd, folder, env)  # the first run writes .pyc files; not counted
+        if other_env is not None:
+            one_run(cmd, folder, other_env)
         before = load()
         times: list[float] = []
         floor: list[float] = []
-        for _ in range(runs):  # interleaved: both see the same moments of a shared machine
+        other: list[float] = []
+        for _ in range(runs):  # interleaved: all see the same moments of a shared machine
             times.append(one_run(cmd, folder, env))
             floor.append(_bare(args.python, folder, env))
+            if other_env is not None:
+                other.append(one_run(cmd, folder, other_env))
         after = load()
         median = statistics.median(times)
         print(
@@ -152,6 +164,11 @@ def main() -> None:
             f" over {runs} runs; load {before} -> {after} ({os.cpu_count()} cores)"
         )
         print(f"  target <= {TARGET_MS:.0f} ms: {'met' if median <= TARGET_MS else 'NOT met'}")
+        if other:
+            print(
+                f"  {args.against} in the same rounds: median {statistics.median(other):.1f} ms,"
+                f" min {min(other):.1f} ms, max {max(other):.1f} ms"
+            )
         print(
             f"  the interpreter alone (python -c pass, same load): median"
             f" {statistics.median(floor):.1f} ms, min {min(floor):.1f} ms"
