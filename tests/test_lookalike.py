@@ -389,3 +389,37 @@ def test_two_for_z_is_a_visual_fold() -> None:
     m = check_domain("arna2on.bndca.top")
     assert m is not None and (m.technique, m.brand_id) == ("subdomain", "amazon")
     assert "2→z" in (check_domain("ama2on.com") or m).detail
+
+
+def test_a_foreign_letter_added_to_a_short_label_makes_another_word() -> None:
+    """vkpass (a password site of VK) is no vpass: a letter added to a five-letter label is a
+    typo only when it doubles or neighbours a letter, or repeats one of the label's own
+    (jacacs: a kit's shuffle of 'jaccs', JPCERT/CC 2019-2022)."""
+    assert check_domain("vkpass.com") is None
+    assert _technique("vpasss.com") == ("typo", "smbc")
+    assert _technique("www.jacacs.icu") == ("typo", "jaccs")
+
+
+def test_bare_brand_name_under_general_use_jp_is_not_a_tld_swap() -> None:
+    """plala.jp beside plala.or.jp: the holder of <name>.or.jp had priority for <name>.jp
+    when general-use .jp opened (JPRS, 2001). A homoglyph of it is still a look-alike, and
+    the name under another TLD still a TLD swap."""
+    assert check_domain("plala.jp") is None
+    assert check_domain("amazon.jp") is None
+    assert _technique("plаla.jp") == ("mixed_script", "plala")  # Cyrillic а
+    assert _technique("plala.xyz") == ("tld_swap", "plala")
+    assert _technique("amazon.co.jp.jp") == ("tld_swap", "amazon")
+
+
+def test_brands_own_single_purpose_sites_are_owned_with_a_source() -> None:
+    """Popular domains that are the brand's own (issue 11.3): owned, with where it is known."""
+    cat = catalogue.load()
+    for host, bid in (
+        ("amazonfulfillmentcareers.com", "amazon"),
+        ("www.amazonbrowserapp.com", "amazon"),
+        ("americanexpressonline.com.br", "amex"),
+    ):
+        assert check_domain(host) is None, host
+        assert brand_of(host) == bid
+        owner = cat.owner_of(host)
+        assert owner is not None and owner.domain_sources[registrable(host)].startswith("knowledge")

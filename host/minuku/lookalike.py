@@ -633,6 +633,12 @@ class LookalikeEngine:
                 return better
         if hit is not None:
             if hit.kind == "exact":
+                if suffix == "jp" and not relaxed and self._jp_org_name(hit.brand_id, hit.label):
+                    # plala.jp beside plala.or.jp: when the general-use .jp opened (JPRS,
+                    # 2001) the holder of <name>.co.jp/.or.jp/.ne.jp had priority for
+                    # <name>.jp, and a .jp registrant needs a Japanese address; no phishing
+                    # host of 2019-2022 is a brand's bare name under .jp.
+                    return None
                 return "tld_swap", hit.brand_id, f"{hit.label} under .{suffix}"
             if hit.kind in ("visual", "typo"):
                 return "typo", hit.brand_id, hit.detail
@@ -970,6 +976,12 @@ class LookalikeEngine:
             return "subdomain", bid, f"{prefix} as a subdomain of {_registrable(host) or rest}"
         return None
 
+    def _jp_org_name(self, brand_id: str, label: str) -> bool:
+        """The brand owns ``label`` under an organisational .jp second level."""
+        return any(
+            self._genuine.get(f"{label}.{sld}.jp") == brand_id for sld in ("co", "or", "ne", "ac")
+        )
+
     def _supported(self, brand_id: str, label: str, context: Iterable[str]) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
         return any((t in self._strong or t in own or t == _SUPPORT) and t != label for t in context)
@@ -1085,6 +1097,17 @@ class LookalikeEngine:
     def _plausible_slip(self, a: str, b: str) -> bool:
         """A one-edit difference that a typist or reader would make: insertion, deletion,
         transposition, or a substitution between neighbouring keys / look-alike letters."""
+        if len(a) == len(b) + 1 and len(b) <= 5:
+            # A letter added to a short label is a slip when it doubles a neighbour or sits
+            # next to it on the keyboard, or a kit's shuffle of the label's own letters
+            # (jacacs, asccaeon); any other letter makes another word of a word this short
+            # (vkpass is no vpass).
+            i = next((j for j in range(len(b)) if a[j] != b[j]), len(b))
+            return a[i] in b or any(
+                c == a[i] or (a[i], c) in self._near
+                for c in (a[i - 1] if i > 0 else "", a[i + 1] if i + 1 < len(a) else "")
+                if c
+            )
         if len(a) != len(b):
             return True
         diff = [i for i in range(len(a)) if a[i] != b[i]]
