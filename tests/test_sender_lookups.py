@@ -140,3 +140,96 @@ def test_host_sends_no_query_for_the_senders_names() -> None:
     assert off["type"] == on["type"] == "result"
     assert not [n for n in asked_off if "tracker.example" in n]
     assert "u8412._domainkey.u8412.tracker.example" in asked_on
+
+
+# --- the skip is data, set where the query is refused (not words matched in "unchecked") ------
+
+
+def _authenticate_without_sender_lookups(raw: bytes) -> Any:
+    from minuku.auth import authenticate
+    from minuku.dns import BudgetResolver
+    from minuku.message import parse_message
+
+    policy = BudgetResolver(BrandOnlyResolver(FixtureResolver(FIXTURE)))
+    return authenticate(parse_message(raw), resolver=policy)
+
+
+def test_skipped_lookups_are_recorded_where_they_are_refused() -> None:
+    # RFC 7208 §2.6.6 / RFC 7489 §6.6.2: a lookup not made is a temporary error, never an answer;
+    # which lookups were left out on purpose is carried as data from SPF and DMARC.
+    auth = _authenticate_without_sender_lookups(TRACKER_MAIL)
+    assert (auth.spf.result, auth.dmarc.result) == ("temperror", "temperror")
+    assert auth.spf.skipped == ("TXT u8412.tracker.example",)
+    assert auth.dmarc.skipped == ("TXT _dmarc.u8412.tracker.example",)
+    assert auth.sender_lookups_skipped == ("dmarc", "spf")
+    assert auth.skipped_queries == (
+        "TXT u8412.tracker.example",
+        "TXT _dmarc.u8412.tracker.example",
+    )
+    assert auth.dns_incomplete == ()  # nothing failed: left out on purpose
+
+
+def test_long_per_recipient_subdomain_is_still_a_skip_not_a_dns_failure() -> None:
+    # Bug: the skip was found by its reason text inside the "unchecked" line, cut at 160
+    # characters. A sender whose per-recipient From subdomain is long pushed the words out,
+    # and the private open read "DNS did not answer in time" (dns_incomplete) instead.
+    long_name = b"u8412-" + b"a" * 57 + b"." + b"b" * 40 + b".tracker.example"
+    raw = TRACKER_MAIL.replace(b"u8412.tracker.example", long_name)
+    fixture = FixtureResolver(FIXTURE)
+    payload = check(raw, resolver=fixture, options=CheckOptions(sender_lookups=False))
+    assert _sender_queries(fixture.queries) == []
+    codes = [r.code for r in payload.reasons]
+    assert "sender_lookups_skipped" in codes
+    assert "dns_incomplete" not in codes
+    skipped = next(r for r in payload.reasons if r.code == "sender_lookups_skipped")
+    assert "dmarc, spf" in skipped.text
+
+
+def test_dmarc_waiting_on_a_skipped_spf_is_skipped_too() -> None:
+    # RFC 7489 §6.6.2: a DMARC fail that an SPF temperror could still turn into a pass is a
+    # temperror. When that SPF temperror is a lookup left out on purpose, DMARC says so too.
+    from minuku.auth import _settle_dmarc
+    from minuku.auth.results import DkimResult, DmarcResult, SpfResult
+
+    dmarc = DmarcResult("fail", from_domain="brand.example", p="reject")
+    skipped_spf = SpfResult(
+        "temperror", domain="mail.brand.example", skipped=("TXT mail.brand.example",)
+    )
+    failed_spf = SpfResult("temperror", domain="mail.brand.example", reason="DNS timeout")
+    from_domains = ["brand.example"]
+    settled = _settle_dmarc(dmarc, skipped_spf, DkimResult("none"), from_domains)
+    assert settled.result == "temperror"
+    assert settled.skipped == ("TXT mail.brand.example",)
+    # A real DNS failure is not a skip, even though the words of its result are the same.
+    settled = _settle_dmarc(dmarc, failed_spf, DkimResult("none"), from_domains)
+    assert (settled.result, settled.skipped) == ("temperror", ())
+
+
+def test_verdict_reads_the_skip_from_data_not_from_unchecked_text() -> None:
+    # The "unchecked" lines are for people; a line that carries the skip's words (they can
+    # come from a DNS error's text) does not make a skip, and data decides both findings.
+    from minuku.auth.results import ArcResult, AuthSummary, DkimResult, DmarcResult, SpfResult
+    from minuku.dnspolicy import SKIPPED_REASON
+    from minuku.message import parse_message
+    from minuku.verdict import analyse
+
+    line = f"spf: temperror (DNS TXT x.example: {SKIPPED_REASON})"
+    base = AuthSummary(
+        spf=SpfResult("temperror", domain="x.example"),
+        dkim=DkimResult("none"),
+        arc=ArcResult("none"),
+        dmarc=DmarcResult("none", from_domain="x.example"),
+        unchecked=(line,),
+    )
+    view = parse_message(b"From: a@x.example\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhi\r\n")
+
+    def codes(auth: AuthSummary) -> list[str]:
+        return [f.code for f in analyse(view, auth, offline=False).findings]
+
+    assert "sender_lookups_skipped" not in codes(base)
+    assert "dns_incomplete" not in codes(base)
+    from dataclasses import replace
+
+    assert "dns_incomplete" in codes(replace(base, dns_incomplete=(line,)))
+    skipped = codes(replace(base, sender_lookups_skipped=("spf",)))
+    assert "sender_lookups_skipped" in skipped and "dns_incomplete" not in skipped

@@ -16,6 +16,9 @@ from __future__ import annotations
 from .dns import Resolver, normalize_name
 from .errors import DnsOffline
 
+# The words people read in the "not checked" lines. Nothing matches on them: the checks record
+# a refused query as data where they catch it (``SpfResult.skipped``, ``DmarcResult.skipped``,
+# ``AuthSummary.sender_lookups_skipped``), and the verdict reads that.
 SKIPPED_REASON = "not asked: a name the sender controls (no lookups of the sender's names)"
 
 

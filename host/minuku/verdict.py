@@ -519,29 +519,14 @@ def _auth_findings(auth: AuthSummary, brand_judged: bool, delivery: Delivery) ->
             )
         )
     else:
-        from .dnspolicy import SKIPPED_REASON
-
-        skipped = [u for u in auth.unchecked if SKIPPED_REASON in u]
-        if skipped:
-            # DMARC waiting on an SPF or DKIM result that was not looked up is skipped too.
-            skipped += [
-                u
-                for u in auth.unchecked
-                if u.startswith("dmarc: temperror")
-                and ("SPF temperror" in u or "DKIM temperror" in u)
-            ]
-        if skipped:
-            methods = sorted({u.split(":", 1)[0].split(" ", 1)[0] for u in skipped})
-            out.append(
-                Finding("sender_lookups_skipped", Severity.INFO, {"what": ", ".join(methods)}, ())
-            )
-        budget = [
-            u for u in auth.unchecked if ("budget" in u or "temperror" in u) and u not in skipped
-        ]
-        if budget:
-            out.append(
-                Finding("dns_incomplete", Severity.INFO, {"what": "; ".join(budget)[:300]}, ())
-            )
+        # What authentication left out on purpose (a sender's names, no sender lookups) and
+        # what DNS failed to answer, as it recorded them: not a DNS failure, and one.
+        if auth.sender_lookups_skipped:
+            what = ", ".join(auth.sender_lookups_skipped)
+            out.append(Finding("sender_lookups_skipped", Severity.INFO, {"what": what}, ()))
+        if auth.dns_incomplete:
+            what = "; ".join(auth.dns_incomplete)[:300]
+            out.append(Finding("dns_incomplete", Severity.INFO, {"what": what}, ()))
     return out
 
 

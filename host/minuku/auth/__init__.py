@@ -6,7 +6,10 @@ are ``unchecked`` ("offline"), DKIM/ARC list what they found unchecked, and the 
 server's trusted Authentication-Results are still read. Otherwise the resolver is wrapped in a
 ``BudgetResolver`` (one per message): checks run DKIM → SPF → DMARC → ARC, so the verdict's
 most useful answers come first if the budget runs out; what could not be checked is listed in
-``unchecked``.
+``unchecked`` (words for people) and, as data for the verdict, in ``sender_lookups_skipped``
+(a query for a name the sender controls left out on purpose, ``dnspolicy``: the SPF and DMARC
+results carry the refused queries in ``skipped``) apart from ``dns_incomplete`` (DNS failed or
+the budget ran out).
 
 A DMARC ``fail`` whose outcome hinges on a temporary DNS error (SPF or an aligned DKIM key
 lookup in temperror) is reported as temperror instead: RFC 7489 §6.6.2 allows a fail only when
@@ -92,8 +95,11 @@ def _settle_dmarc(
         # server's evidence is missing, not the sender's claim unproven
         spf.result == "unchecked" and "budget" not in spf.reason
     )
+    skipped: tuple[str, ...] = ()
     if spf_open and _could_align(spf.domain, from_domains):
         pending.append(f"SPF {spf.result}")
+        # an SPF temperror that is a lookup left out on purpose leaves DMARC skipped too
+        skipped = spf.skipped
     for sig in dkim.signatures:
         if (
             sig.result == "temperror"
@@ -105,7 +111,12 @@ def _settle_dmarc(
         return dmarc
     what = ", ".join(pending)
     word = "unchecked" if all(p.endswith("unchecked") for p in pending) else "temperror"
-    return replace(dmarc, result=word, reason=f"no aligned pass yet, but {what}; {dmarc.reason}")
+    return replace(
+        dmarc,
+        result=word,
+        reason=f"no aligned pass yet, but {what}; {dmarc.reason}",
+        skipped=dmarc.skipped + skipped,
+    )
 
 
 def _disagreements(entries: tuple[AuthresEntry, ...], ours: dict[str, str]) -> tuple[str, ...]:
@@ -230,36 +241,57 @@ def authenticate(
 
     if spf_missing is not None:
         spf = unchecked_spf(spf_missing)
+    # Methods whose result the spent budget left unchecked (a temperror it caused)
+    out_of_budget: set[str] = set()
+    if spf_missing is not None:
+        spf = unchecked_spf(spf_missing)
     else:
         refused = budget.refused
         spf = check_spf(ip, mailfrom, helo, resolver=budget)
         if spf.result == "temperror" and budget.refused > refused:
             spf = replace(spf, result="unchecked", reason=f"DNS budget spent; {spf.reason}")
+            out_of_budget.add("spf")
         spf = replace(spf, evidence=received_evidence + spf.evidence, rdns=rdns)
 
     refused = budget.refused
     dmarc = check_dmarc(from_domains, spf, dkim, resolver=budget)
     if dmarc.result == "temperror" and budget.refused > refused:
         dmarc = replace(dmarc, result="unchecked", reason=f"DNS budget spent; {dmarc.reason}")
+        out_of_budget.add("dmarc")
     dmarc = _settle_dmarc(dmarc, spf, dkim, from_domains)
 
     arc = verify_arc(view.raw, resolver=budget, split=split)
+    if arc.result == "unchecked" and arc.reason == "dns_budget":
+        out_of_budget.add("arc")
 
-    for method, result, reason in (
-        ("spf", spf.result, spf.reason),
-        ("dkim", dkim.result, ""),
-        ("dmarc", dmarc.result, dmarc.reason),
-        ("arc", arc.result, arc.reason),
+    # Each line of what was not checked, and why as data: a lookup of the sender's names left
+    # out on purpose (the sender_lookups_skipped finding), or DNS that failed or ran out of
+    # budget (dns_incomplete). Anything else unchecked (offline, no client IP) is neither.
+    skipped_methods: list[str] = []
+    incomplete: list[str] = []
+    for method, result, reason, skipped in (
+        ("spf", spf.result, spf.reason, spf.skipped),
+        ("dkim", dkim.result, "", ()),
+        ("dmarc", dmarc.result, dmarc.reason, dmarc.skipped),
+        ("arc", arc.result, arc.reason, ()),
     ):
         if result in ("unchecked", "temperror"):
-            unchecked.append(f"{method}: {result}" + (f" ({reason[:160]})" if reason else ""))
+            line = f"{method}: {result}" + (f" ({reason[:160]})" if reason else "")
+            unchecked.append(line)
+            if skipped:
+                skipped_methods.append(method)
+            elif result == "temperror" or method in out_of_budget:
+                incomplete.append(line)
     for sig in dkim.signatures:
         if sig.result in ("unchecked", "temperror"):
-            unchecked.append(f"dkim d={sig.domain}: {sig.result} ({sig.reason or ''})")
+            line = f"dkim d={sig.domain}: {sig.result} ({sig.reason or ''})"
+            unchecked.append(line)
+            if sig.result == "temperror" or sig.reason == "dns_budget":
+                incomplete.append(line)
     if budget.refused:
-        unchecked.append(
-            f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
-        )
+        line = f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
+        unchecked.append(line)
+        incomplete.append(line)
 
     health, health_reason = budget.health()
     ours = {"spf": spf.result, "dkim": dkim.result, "dmarc": dmarc.result, "arc": arc.result}
@@ -276,4 +308,7 @@ def authenticate(
         zone_authserv_id=zone_id,
         dns_health=health,
         dns_health_reason=health_reason,
+        sender_lookups_skipped=tuple(sorted(skipped_methods)),
+        skipped_queries=tuple(dict.fromkeys(spf.skipped + dmarc.skipped)),
+        dns_incomplete=tuple(dict.fromkeys(incomplete)),
     )

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..dns import NXDomain, Resolver
+from ..dnspolicy import SenderLookupSkipped
 from ..errors import DnsTempError
 from .psl import public_suffix, registrable
 from .results import DkimResult, DmarcResult, SpfResult
@@ -126,7 +127,10 @@ def _check_one(
         try:
             records = _fetch(name, resolver)
         except DnsTempError as exc:
-            return replace(base, result="temperror", reason=f"DNS: {exc}")
+            # Not sent on purpose (a sender's name, no sender lookups): said as data, for the
+            # verdict to tell it from a DNS failure.
+            skipped = (f"{exc.rdtype} {exc.name}",) if isinstance(exc, SenderLookupSkipped) else ()
+            return replace(base, result="temperror", reason=f"DNS: {exc}", skipped=skipped)
         if label == "public suffix domain":
             records = [r for r in records if _psd_flag(r)]
         if records:

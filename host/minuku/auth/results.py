@@ -23,6 +23,9 @@ class SpfResult:
     rdns: str | None = None
     reason: str = ""  # why: the matched mechanism, the DNS error, why it was unchecked
     evidence: tuple[str, ...] = ()  # e.g. the Received header used, the SPF record
+    # The query ("TXT example.com") whose absence made this a temperror: a name the sender
+    # controls, left out on purpose (``dnspolicy``, no sender lookups). Empty otherwise.
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class DmarcResult:
     spf_aligned: str | None = None  # the aligned passing SPF domain
     reason: str = ""
     evidence: tuple[str, ...] = ()
+    # Queries of the sender's names left out on purpose (``dnspolicy``) on which this
+    # temperror rests: the policy record's own, or the SPF result's it waited on.
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,12 @@ class AuthSummary:
     # "ok" | "offline" | "failing" (timeouts, SERVFAIL) | "lying" (NXDOMAIN for names that exist)
     dns_health: str = "ok"
     dns_health_reason: str = ""
+    # Methods ("dmarc", "spf") left unchecked because a query for a name the sender controls
+    # was not sent on purpose (no sender lookups), and those queries: not a DNS failure.
+    sender_lookups_skipped: tuple[str, ...] = ()
+    skipped_queries: tuple[str, ...] = ()
+    # The ``unchecked`` lines a DNS failure or the spent budget caused (never the skipped ones)
+    dns_incomplete: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any
 
 from ..dns import NXDomain, Resolver
+from ..dnspolicy import SenderLookupSkipped
 from ..errors import DnsTempError
 from .results import SpfResult
 
@@ -44,6 +45,8 @@ class SpfOutcome:
     mechanism: str | None
     record: str | None
     lookups: int
+    # the query left out on purpose (a sender's name) that ended the evaluation in temperror
+    skipped: str | None = None
 
 
 @cache
@@ -56,6 +59,9 @@ def _query_class() -> Any:
 
         def __init__(self, resolver: Resolver, *args: Any, **kwargs: Any) -> None:
             self._minuku_resolver = resolver
+            # The last lookup that raised, when it was not sent on purpose: pyspf ends on the
+            # first TempError it does not swallow, so a temperror rests on the last one.
+            self.minuku_skipped: str | None = None
             super().__init__(*args, **kwargs)
 
         def dns(
@@ -110,6 +116,8 @@ def _query_class() -> Any:
             except NXDomain:
                 return []
             except DnsTempError as exc:
+                skipped = isinstance(exc, SenderLookupSkipped)
+                self.minuku_skipped = f"{exc.rdtype} {exc.name}" if skipped else None
                 raise spf.TempError(f"DNS {exc}") from None
             return _to_pyspf(records, qtype)
 
@@ -165,6 +173,7 @@ def spf_outcome(
         mechanism=str(q.mechanism) if q.mechanism else None,
         record=record,
         lookups=int(q.lookups),
+        skipped=q.minuku_skipped if res == "temperror" else None,
     )
 
 
@@ -192,7 +201,9 @@ def check_spf(
     helo_s = (helo or "").strip()
     domain = spf_identity(mailfrom, helo_s) or ""
 
-    def result(word: str, reason: str, evidence: tuple[str, ...] = ()) -> SpfResult:
+    def result(
+        word: str, reason: str, evidence: tuple[str, ...] = (), skipped: str | None = None
+    ) -> SpfResult:
         return SpfResult(
             word,
             domain=domain or None,
@@ -201,6 +212,7 @@ def check_spf(
             mailfrom=mailfrom,
             reason=reason,
             evidence=evidence,
+            skipped=(skipped,) if skipped else (),
         )
 
     if not ip:
@@ -219,4 +231,4 @@ def check_spf(
     if out.mechanism:
         reason = f"matched {out.mechanism}" + (f"; {reason}" if reason else "")
     evidence = (f"{domain} TXT {out.record}",) if out.record else ()
-    return result(out.result, reason, evidence)
+    return result(out.result, reason, evidence, out.skipped)
