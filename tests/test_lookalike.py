@@ -423,3 +423,21 @@ def test_brands_own_single_purpose_sites_are_owned_with_a_source() -> None:
         assert brand_of(host) == bid
         owner = cat.owner_of(host)
         assert owner is not None and owner.domain_sources[registrable(host)].startswith("knowledge")
+
+
+def test_ambiguous_label_spelled_before_co_jp_in_a_subdomain_is_the_brand() -> None:
+    """'aplus.co.<random>', 'shopping-misstore.jp.login.<random>': the subdomain spells out
+    the brand's <name>.co.jp, which is support enough for an ambiguous label (spelled right or
+    typo'd). The brand's real domain and a registrable name are left alone."""
+    assert _technique("aplus.co.mllja.com") == ("subdomain", "aplus")
+    assert _technique("aprus.co.jp.pecksweb.com") == ("subdomain", "aplus")
+    assert _technique("shopping-misstore.jp.login.sipy.cn") == ("subdomain", "micard")
+    assert check_domain("aplus.co.jp") is None
+    assert check_domain("aplus-co.com") is None
+
+
+def test_mistore_typo_glued_to_junk_under_an_abused_tld() -> None:
+    """MI STORE (三越伊勢丹) kits of 2019-2022: www.mistors.top, www.mitoreu.top."""
+    assert _technique("www.mistors.top") == ("typo", "micard")
+    assert _technique("www.mitoreu.top") == ("typo", "micard")
+    assert check_domain("mystore.com") is None

@@ -397,7 +397,7 @@ class LookalikeEngine:
         self._build_probes(cat)
         self._by_first: dict[str, tuple[int, ...]] = {}
         for i, p in enumerate(self._probes):
-            if p.k >= 1 and p.label.isalpha():
+            if p.label.isalpha():
                 self._by_first[p.label[0]] = (*self._by_first.get(p.label[0], ()), i)
         self._short_labels = frozenset(lab for lab in self._labels if len(lab) < _MIN_EMBEDDED)
         self._ambiguous_labels = frozenset(
@@ -658,18 +658,26 @@ class LookalikeEngine:
     ) -> tuple[Technique, str, str] | None:
         """A part written right before a Japanese domain ending (``anazno.co.ip.``,
         ``saisooan-co-jp``, ``vposs-ne-index``): the host spells out "<X>.co.jp", so X gets
-        one edit more than its length allows (two at most; first letter kept; not for
-        ambiguous labels)."""
+        one edit more than its length allows (two at most; first letter kept). An ambiguous
+        label counts here only in a subdomain, spelled right or typo'd (``aplus.co.<random>``,
+        ``misstore.jp.login.<random>``)."""
         pieces = [x for x in _JOIN_RE.split(f"{sub}.{name}" if sub else name) if x]
+        n_sub = len([x for x in _JOIN_RE.split(sub) if x]) if sub else 0
         for i, piece in enumerate(pieces[:-1]):
-            if pieces[i + 1] not in _COUNTRY_NEXT or not piece.isalpha() or len(piece) < 5:
+            if pieces[i + 1] not in _COUNTRY_NEXT or not piece.isalpha() or len(piece) < 4:
                 continue
             for j in self._by_first.get(piece[0], ()):
                 p = self._probes[j]
-                if p.ambiguous and not relaxed:
+                # In a subdomain "<X>.co.jp." is support enough for an ambiguous label too
+                # (aplus.co.<random>, misstore.jp.login.<random>): a host name spelled out.
+                if p.ambiguous and not relaxed and i >= n_sub:
                     continue
                 limit = min(p.k + 1, 2)
-                if abs(len(piece) - len(p.label)) > limit or piece == p.label:
+                if abs(len(piece) - len(p.label)) > limit:
+                    continue
+                if piece == p.label and not (p.ambiguous and i < n_sub):
+                    continue
+                if len(piece) < 5 and piece != p.label:
                     continue
                 if piece in self._stops.get(p.folded, ()):
                     continue
@@ -681,7 +689,8 @@ class LookalikeEngine:
                         if in_sub
                         else "before a Japanese domain ending"
                     )
-                    detail = f"{piece!r} before .{pieces[i + 1]} is {dist} edit(s) from {p.label!r} {where}"
+                    how = "is the brand's" if dist == 0 else f"is {dist} edit(s) from"
+                    detail = f"{piece!r} before .{pieces[i + 1]} {how} {p.label!r} {where}"
                     return ("subdomain" if in_sub else "typo"), p.brand_id, detail
         return None
 
