@@ -441,3 +441,19 @@ def test_mistore_typo_glued_to_junk_under_an_abused_tld() -> None:
     assert _technique("www.mistors.top") == ("typo", "micard")
     assert _technique("www.mitoreu.top") == ("typo", "micard")
     assert check_domain("mystore.com") is None
+
+
+def test_amazon_cut_short_to_amaz_beside_a_strong_word() -> None:
+    """'amaz' (Amazon cut short) is no word, but amaze/amazing are: an ambiguous label that
+    needs support (support-amaz.<random>.cn, amaz.jp.<random>.net.cn; JPCERT/CC 2019-2022),
+    and its dictionary words are stop words."""
+    assert _technique("support-amaz.ek120.cn") == ("subdomain", "amazon")
+    assert _technique("amaz.jp.chenjinshun.net.cn") == ("subdomain", "amazon")
+    for host in ("amazing-deals.top", "amaze-login.com", "lamaze-class.top", "amaz.com"):
+        assert check_domain(host) is None, host
+
+
+def test_amazn_folded_visually_inside_a_subdomain() -> None:
+    """'arnaznco' is 'amazn' (Amazon's own short name) with rn for m, glued to 'co'."""
+    m = check_domain("www.arnaznco.jpaplsignmlopcenidlpageadjust.shop")
+    assert m is not None and (m.technique, m.brand_id) == ("subdomain", "amazon")

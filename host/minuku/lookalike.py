@@ -801,6 +801,17 @@ class LookalikeEngine:
                 and not (not in_name and _country_part_after(text, z, hyphens))
             ):
                 continue
+            # 'amazom' is a typo of amazon before it is the brand's short 'amaz' + m: a
+            # longer label of the same brand found with one edit keeps its place.
+            if (
+                best is not None
+                and dist == 0
+                and p.ambiguous
+                and best[2] == p.brand_id
+                and best[0] == 1
+                and len(best[3]) > len(p.label)
+            ):
+                continue
             if best is None or (dist, i) < best[:2]:
                 best = (dist, i, p.brand_id, p.label, text[a:z])
             if dist == 0:
