@@ -25,7 +25,7 @@ import { junkFolderOf } from "./junk.js";
 import { HostError } from "./hostclient.js";
 import { memoryStorage } from "./idb-kv.js";
 import { validatePayload } from "./payload.js";
-import { applyTag, ensureTags } from "./tags.js";
+import { applyTag, ensureTags, nextTags } from "./tags.js";
 
 export const ARRIVAL_DEFAULTS = Object.freeze({
   arrivalCheck: true,
@@ -39,10 +39,22 @@ export const MAX_PENDING = 500; // new-mail items waiting; beyond, the folder is
 export const MAX_JOBS = 20;
 export const MAX_ROWS = 200; // danger/warning rows kept for a folder's summary table
 export const CHUNK = 250; // results written at least every CHUNK checks (and every second of a folder check)
-export const IN_FLIGHT = 6; // background checks in flight (IMAP fetches overlap; the host queues the rest)
+// Background checks in flight when nobody is reading: getRaw and the host's answers overlap.
+// The host answers one check at a time per connection; what limits a folder pass is the round
+// trip of each check (Thunderbird -> host -> Thunderbird, ~3-4 ms for the host's part), so
+// the queue must be deep enough for the host never to wait for the next request: in a real
+// Thunderbird, 2,000 settled mails offline went 197/s with 6 and 245/s with 12 (load 2.3-3.3).
+// While the user reads, one at a time (READING_MS): at most this many are still queued on the
+// background host when a message is opened (~40 ms of its work), on a host process of their own.
+export const IN_FLIGHT = 12;
+// And never more than this many bytes of raw mail at once (Thunderbird's size of each message,
+// then its real size once read): twelve 32 MB mails would otherwise be ~520 MB as base64.
+export const MAX_INFLIGHT_BYTES = 48 * 1024 * 1024;
 // While the user is reading (a message was displayed in the last READING_MS), one at a time:
 // what is in flight when the next message is opened competes with its check.
 export const READING_MS = 10000;
+// A new-mail event's header is used as it is for this long; later it is read again.
+export const FRESH_MS = 60000;
 export const MAX_SESSION_IDS = 50000; // message ids checked this session (bounded)
 // After the displayed message's check, background work stays quiet a little longer: the
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
@@ -80,6 +92,27 @@ export function mergeAtOpen(fresh, kept, keptPayload, { restricted }) {
   return { payload: keptPayload && keptPayload.verdict === kept.v ? keptPayload : fresh, verdict: kept.v };
 }
 
+/**
+ * The raw message as the wire carries it (base64), or null over the host's size cap.
+ * Background checks ask getRaw for a binary string (one char per byte): it comes back in
+ * getRaw's answer itself, where a File is a blob whose bytes the add-on's process must then
+ * fetch from Thunderbird's in another round trip, for every mail of a folder.
+ * @param {string|Blob|ArrayBuffer|Uint8Array} raw
+ * @returns {Promise<string|null>}
+ */
+export async function rawToBase64(raw) {
+  if (typeof raw === "string") {
+    if (raw.length > MAX_MESSAGE_BYTES) return null;
+    try {
+      return btoa(raw);
+    } catch {
+      // Not a binary string after all (a char over 0xFF): bytes, as rawToBytes makes them.
+    }
+  }
+  const bytes = await rawToBytes(raw);
+  return bytes.length > MAX_MESSAGE_BYTES ? null : bytesToBase64(bytes);
+}
+
 function messagesOf(list) {
   if (!list) return [];
   if (Array.isArray(list)) return list;
@@ -88,6 +121,22 @@ function messagesOf(list) {
 
 function emptyCounts() {
   return { danger: 0, warning: 0, caution: 0, ok: 0, unknown: 0 };
+}
+
+// Where a folder check's time goes (issue 12, throughput): milliseconds summed over the
+// messages of a pass, per stage. Stages of different messages overlap (several are in flight),
+// so the sums say where each message waits, not what adds up to the elapsed time; `slot` is the
+// time the pass waited for a free place in flight, `list` the time it waited for a page.
+export const STAGES = Object.freeze(["list", "slot", "fp", "getRaw", "base64", "host", "store", "tag"]);
+
+function emptyStages() {
+  return Object.fromEntries(STAGES.map((s) => [s, 0]));
+}
+
+/** One log line: per-mail averages of a pass's stage times (ms). */
+export function stagesLine(stages, n) {
+  const per = (ms) => (n > 0 ? ms / n : 0).toFixed(2);
+  return STAGES.map((s) => `${s} ${per(stages[s] ?? 0)}`).join(", ");
 }
 
 /**
@@ -100,6 +149,7 @@ function emptyCounts() {
  * @param {ArrivalStore} [o.store]
  * @param {{warn: Function, info?: Function}} [o.log]
  * @param {() => number} [o.now]
+ * @param {() => number} [o.clock] a fine monotonic clock (ms) for the stage times
  */
 export function createArrival({
   browser,
@@ -110,6 +160,7 @@ export function createArrival({
   store = new ArrivalStore(storage),
   log = console,
   now = () => Date.now(),
+  clock = () => globalThis.performance.now(),
 }) {
   let pending = []; // new mail: {id, folderId, mid}
   let jobs = []; // folder checks (see newJob)
@@ -151,6 +202,24 @@ export function createArrival({
     const value = await getOptions(accountId);
     wireCache.set(accountId, { at: now(), value });
     return value;
+  }
+
+  // ------------------------------------------------------------------ memory in flight
+
+  let bytesInFlight = 0;
+  let bytesWaiters = [];
+  /** Wait until `n` more bytes fit (one message always does), then count them. */
+  async function reserveBytes(n) {
+    while (bytesInFlight > 0 && bytesInFlight + n > MAX_INFLIGHT_BYTES) {
+      await new Promise((r) => bytesWaiters.push(r));
+    }
+    bytesInFlight += n;
+  }
+  function releaseBytes(n) {
+    bytesInFlight -= n;
+    const w = bytesWaiters;
+    bytesWaiters = [];
+    for (const r of w) r();
   }
 
   // ------------------------------------------------------------------ priority
@@ -250,10 +319,18 @@ export function createArrival({
     return tagsReady;
   }
 
-  async function mark(h, verdict, online, locale) {
+  /**
+   * The verdict's tag on the message. Nothing is asked of Thunderbird when the header already
+   * shows the right tags (most mail: no mark, none wanted). Before a change the header is read
+   * again unless `fresh`: one from a list page or a new-mail event may be seconds old, and the
+   * new tag list must keep a tag the user added meanwhile.
+   */
+  async function mark(h, verdict, online, locale, { fresh = false } = {}) {
     try {
+      if (nextTags(h.tags, verdict, { online }) === null) return false;
+      const cur = fresh ? h : await browser.messages.get(h.id);
       if (verdict === "danger" || verdict === "warning") await ensureTagsOnce(locale);
-      return await applyTag(browser.messages, h, verdict, { online });
+      return await applyTag(browser.messages, cur, verdict, { online });
     } catch (e) {
       log.warn?.("minuku: could not tag the message", e);
       return false;
@@ -262,29 +339,57 @@ export function createArrival({
 
   /**
    * Check one message in the background. Returns {verdict, kept, moved} or throws a fatal
-   * HostError (host missing / incompatible: no point in going on).
+   * HostError (host missing / incompatible: no point in going on). `st` (a folder pass's
+   * stage times, see STAGES) is added to when given.
    */
-  async function checkOne(h, { skipKept }) {
+  async function checkOne(h, { skipKept, st = null }) {
     // The same message (Thunderbird's id, valid for this session) is never checked twice in a
     // session: a folder pass may reach new mail before the new-mail queue does. A different
     // message is always checked on arrival, whatever its Message-ID, size, date and sender.
     if (checkedIds.has(h.id)) return { verdict: checkedIds.get(h.id), kept: true, moved: false };
+    let t = clock();
+    const lap = (stage) => {
+      const t2 = clock();
+      if (st) st[stage] += t2 - t;
+      t = t2;
+    };
     const fp = await fingerprint(h);
     if (skipKept && fp) {
       const kept = await store.get(fp);
-      if (kept) return { verdict: kept.v, kept: true, moved: false };
+      if (kept) {
+        lap("fp");
+        return { verdict: kept.v, kept: true, moved: false };
+      }
     }
     const { wire, locale } = await wireOptions(typeof h.folder?.accountId === "string" ? h.folder.accountId : null);
+    lap("fp");
     let payload = null;
+    // Thunderbird's size (the server's RFC822.SIZE, or the local store's): a message whose
+    // size it does not know is read alone.
+    const told = Number(h.size);
+    let held = Number.isFinite(told) && told > 0 ? Math.min(told, MAX_MESSAGE_BYTES) : MAX_INFLIGHT_BYTES;
+    await reserveBytes(held);
+    lap("slot");
     try {
-      const bytes = await rawToBytes(await browser.messages.getRaw(h.id, { data_format: "File" }));
-      if (bytes.length > MAX_MESSAGE_BYTES) return { verdict: "unknown", kept: false, moved: false };
-      const v = validatePayload(await client.check(bytesToBase64(bytes), { ...wire, sender_lookups: true }));
+      const raw = await browser.messages.getRaw(h.id, { data_format: "BinaryString" });
+      lap("getRaw");
+      const size = Math.min(typeof raw === "string" ? raw.length : Number(raw?.size) || 0, MAX_MESSAGE_BYTES);
+      if (size > held) {
+        bytesInFlight += size - held; // bigger than Thunderbird said: counted as it is
+        held = size;
+      }
+      const b64 = await rawToBase64(raw);
+      lap("base64");
+      if (b64 === null) return { verdict: "unknown", kept: false, moved: false };
+      const v = validatePayload(await client.check(b64, { ...wire, sender_lookups: true }));
+      lap("host");
       if (!v.ok) return { verdict: "unknown", kept: false, moved: false, error: v.error };
       payload = v.payload;
     } catch (e) {
       if (e instanceof HostError && FATAL.has(e.code)) throw e;
       return { verdict: "unknown", kept: false, moved: false, error: String(e?.message ?? e) };
+    } finally {
+      releaseBytes(held);
     }
     lastError = null; // the host answers again
     checkedIds.set(h.id, payload.verdict);
@@ -297,6 +402,7 @@ export function createArrival({
       sinceFlush = 0;
       store.flush().catch((e) => log.warn?.("minuku: could not keep results", e));
     }
+    lap("store");
     await mark(h, payload.verdict, online, locale);
     let moved = false;
     if (payload.verdict === "danger" && (await arrivalOptions()).moveDangerToJunk) {
@@ -306,43 +412,69 @@ export function createArrival({
         log.warn?.("minuku: could not move the message to Junk", e);
       }
     }
+    lap("tag");
     return { verdict: payload.verdict, kept: false, moved };
   }
 
   // ------------------------------------------------------------------ the queue
 
+  // Results and the queue are written at most once a second during a folder pass or a burst of new mail, one write
+  // at a time and without holding the pass up (the checks go on while IndexedDB writes).
+  let persisting = null;
+  let lastPersist = -Infinity;
+  function persistSoon() {
+    if (persisting || now() - lastPersist < 1000) return;
+    lastPersist = now();
+    persisting = (async () => {
+      try {
+        await store.flush();
+      } catch (e) {
+        log.warn?.("minuku: could not keep results", e);
+      }
+      await saveState();
+    })().finally(() => (persisting = null));
+  }
+
+  /** Check the new mail waiting, inFlight() at a time, as one sliding window. */
   async function drainNew() {
-    while (pending.length && !paused) {
-      const batch = pending.splice(0, inFlight());
-      const failed = [];
-      const results = await Promise.allSettled(
-        batch.map(async (item) => {
-          await waitForeground();
+    const running = new Set();
+    const failed = [];
+    let fatal = null;
+    while (pending.length && !paused && !fatal) {
+      await waitForeground();
+      while (running.size >= inFlight()) await Promise.race(running);
+      if (paused || fatal || !pending.length) break;
+      const item = pending.shift();
+      const p = (async () => {
+        // The event's own header while it is recent (reading it again costs Thunderbird as
+        // much as the rest of the check's API calls); mark() reads it afresh before a change.
+        let h = item.h && now() - item.at < FRESH_MS ? item.h : null;
+        if (!h) {
           const id = await resolveId(item);
           if (id === null) return;
-          let h;
           try {
             h = await browser.messages.get(id);
           } catch {
             return; // gone meanwhile
           }
-          try {
-            await checkOne(h, { skipKept: false });
-          } catch (e) {
-            failed.push(item);
-            throw e;
-          }
-        }),
-      );
-      const fatal = results.find((r) => r.status === "rejected");
-      if (fatal) {
-        // No host (or an incompatible one): nothing is lost, the mail waits for the next try.
-        pending.unshift(...failed);
-        await saveState();
-        throw fatal.reason;
-      }
-      if (pending.length === 0) await saveState();
+        }
+        await checkOne(h, { skipKept: false });
+      })().catch((e) => {
+        failed.push(item);
+        fatal ??= e;
+      });
+      const tracked = p.finally(() => running.delete(tracked));
+      running.add(tracked);
+      persistSoon();
     }
+    await Promise.all(running);
+    if (fatal) {
+      // No host (or an incompatible one): nothing is lost, the mail waits for the next try.
+      pending.unshift(...failed);
+      await saveState();
+      throw fatal;
+    }
+    if (pending.length === 0) await saveState();
   }
 
   function newJob(folder) {
@@ -385,11 +517,14 @@ export function createArrival({
   async function runJob(job) {
     // Every pass counts the whole folder afresh; what was kept is only looked up.
     Object.assign(job, { done: 0, kept: 0, moved: 0, counts: emptyCounts(), rows: [], pass: job.pass + 1 });
+    const st = emptyStages();
+    job.stages = st;
     try {
       job.total = (await browser.folders.getFolderInfo(job.folderId))?.totalMessageCount ?? null;
     } catch {
       job.total = null;
     }
+    let t = clock();
     let page;
     try {
       page = await browser.messages.list(job.folderId);
@@ -397,15 +532,30 @@ export function createArrival({
       Object.assign(job, { state: "error", error: String(e?.message ?? e), finishedAt: now() });
       return;
     }
-    let lastSave = now();
+    st.list += clock() - t;
+    // One pipeline over the whole folder: the next page is asked for while this one's checks
+    // run, and a page's end never waits for its last checks. At most two pages of headers
+    // (Thunderbird's pages are 100) and inFlight() checks are held at any time.
+    const running = new Set();
+    const settle = async () => {
+      t = clock();
+      await Promise.all(running);
+      st.slot += clock() - t;
+    };
     for (;;) {
-      const running = new Set();
+      const next = page?.id ? browser.messages.continueList(page.id) : null;
+      next?.catch(() => {}); // awaited below, or abandoned with its list when stopping
       for (const h of messagesOf(page)) {
-        await drainNew(); // new mail goes before the rest of a folder
+        if (pending.length) {
+          await settle();
+          await drainNew(); // new mail goes before the rest of a folder
+        }
         if (paused || job.state !== "running") break;
         await waitForeground();
+        t = clock();
         while (running.size >= inFlight()) await Promise.race(running);
-        const p = checkOne(h, { skipKept: true }).then(
+        st.slot += clock() - t;
+        const p = checkOne(h, { skipKept: true, st }).then(
           (r) => count(job, h, r),
           (e) => {
             // The host is missing or incompatible: the folder check stops here and goes on
@@ -416,22 +566,24 @@ export function createArrival({
         );
         const tracked = p.finally(() => running.delete(tracked));
         running.add(tracked);
+        persistSoon();
       }
-      await Promise.all(running);
-      if (now() - lastSave > 1000) {
-        lastSave = now();
-        await store.flush();
-        await saveState();
+      if (paused || job.state !== "running" || !next) {
+        await settle();
+        if (next) {
+          const rest = await next.catch(() => null);
+          if (rest?.id) browser.messages.abortList?.(rest.id)?.catch?.(() => {});
+        }
+        if (paused || job.state !== "running") return;
+        break;
       }
-      if (paused || job.state !== "running") {
-        if (page?.id) browser.messages.abortList?.(page.id)?.catch?.(() => {});
-        return;
-      }
-      if (!page?.id) break;
-      page = await browser.messages.continueList(page.id);
+      t = clock();
+      page = await next;
+      st.list += clock() - t;
     }
     Object.assign(job, { state: "done", finishedAt: now() });
     log.info?.(`minuku: folder check done: ${job.done} messages, ${job.kept} checked before`);
+    log.info?.(`minuku: folder check stages, ms per message: ${stagesLine(st, job.done)}; ${job.finishedAt - job.startedAt} ms in all`);
   }
 
   function pump() {
@@ -497,15 +649,23 @@ export function createArrival({
       if (!(await arrivalOptions()).arrivalCheck) return;
       let page = list;
       for (;;) {
+        let overflow = false;
         for (const m of messagesOf(page)) {
           if (pending.length >= MAX_PENDING) {
-            // Too much at once: check the whole folder instead (what is kept is skipped).
-            if (folder?.id) enqueueFolder(folder);
-            continue;
+            overflow = true;
+            break;
           }
           // Bounded as a header line may be (RFC 5322 §2.1.1): the kept queue stays small.
           const mid = String(m.headerMessageId ?? "").slice(0, 998);
-          pending.push({ id: m.id, folderId: folder?.id ?? m.folder?.id ?? "", mid });
+          pending.push({ id: m.id, folderId: folder?.id ?? m.folder?.id ?? "", mid, h: m, at: now() });
+        }
+        if (overflow) {
+          // Too much at once: the whole folder is checked instead (what is kept is skipped),
+          // and the rest of this list is not read: every header of a page costs Thunderbird a
+          // conversion (~0.4 ms of its main thread), and the folder pass reads them anyway.
+          if (folder?.id) enqueueFolder(folder);
+          if (page?.id) browser.messages.abortList?.(page.id)?.catch?.(() => {});
+          break;
         }
         if (!page?.id) break;
         page = await browser.messages.continueList(page.id);
@@ -587,7 +747,7 @@ export function createArrival({
         const h = await browser.messages.get(messageId);
         // Only background checks keep a record: what the display path finds changes the mark
         // in the list but not how the mail is checked the next time it is opened.
-        await mark(h, merged.verdict, online, payload.locale);
+        await mark(h, merged.verdict, online, payload.locale, { fresh: true });
       } catch (e) {
         log.warn?.("minuku: could not record the opening check", e);
       }

@@ -35,8 +35,8 @@ export function mail(id, { subject = `mail ${id}`, danger = false, warning = fal
  * @param {(id: number) => object} [o.generate] lazily made mails (10,000-message folders)
  * @param {number} [o.generated] how many generated mails the inbox holds
  */
-export function fakeMailBrowser({ mails = new Map(), pageSize = 100, generate = null, generated = 0, local = {}, ui = "en-US" } = {}) {
-  const calls = { update: [], move: [], delete: [], import: [], getRaw: [], tagsCreate: [], tagsUpdate: [], windows: [], menus: [], list: 0, abort: [] };
+export function fakeMailBrowser({ mails = new Map(), pageSize = 100, generate = null, generated = 0, local = {}, ui = "en-US", hooks = {} } = {}) {
+  const calls = { update: [], move: [], delete: [], import: [], getRaw: [], get: [], tagsCreate: [], tagsUpdate: [], windows: [], menus: [], list: 0, continueList: 0, abort: [] };
   const lists = new Map();
   let listSeq = 0;
   const byId = (id) => mails.get(id) ?? (generate && id >= 1 && id <= generated ? generate(id) : null);
@@ -73,15 +73,19 @@ export function fakeMailBrowser({ mails = new Map(), pageSize = 100, generate = 
     runtime: { getURL: (p) => `moz-extension://uuid/${p}` },
     messages: {
       get: async (id) => {
+        calls.get.push(id);
         const m = byId(id);
         if (!m) throw new Error(`Message not found: ${id}.`);
         return header(m);
       },
-      getRaw: async (id) => {
+      getRaw: async (id, opts) => {
         calls.getRaw.push(id);
         const m = byId(id);
         if (!m) throw new Error(`Message not found: ${id}.`);
-        return new Blob([m.raw]);
+        hooks.getRaw?.(id, m);
+        // As Thunderbird: a File by default (MV3), or one char per byte when asked.
+        const bytes = Buffer.from(m.raw, "utf8");
+        return opts?.data_format === "BinaryString" ? bytes.toString("latin1") : new Blob([bytes]);
       },
       update: async (id, props) => {
         calls.update.push([id, structuredClone(props)]);
@@ -117,7 +121,11 @@ export function fakeMailBrowser({ mails = new Map(), pageSize = 100, generate = 
         }
         return page(listId);
       },
-      continueList: async (listId) => page(listId),
+      continueList: async (listId) => {
+        calls.continueList += 1;
+        hooks.continueList?.(listId);
+        return page(listId);
+      },
       abortList: async (listId) => {
         calls.abort.push(listId);
         lists.delete(listId);
