@@ -457,3 +457,18 @@ def test_amazn_folded_visually_inside_a_subdomain() -> None:
     """'arnaznco' is 'amazn' (Amazon's own short name) with rn for m, glued to 'co'."""
     m = check_domain("www.arnaznco.jpaplsignmlopcenidlpageadjust.shop")
     assert m is not None and (m.technique, m.brand_id) == ("subdomain", "amazon")
+
+
+def test_ambiguous_label_glued_to_words_on_a_dynamic_dns_name() -> None:
+    """eposagain.3utilities.com, access-aeon.servebeer.com (No-IP; JPCERT/CC 2019-2022): a
+    free name the customer picks is support for an ambiguous brand word glued to others; the
+    word alone as the customer's name stays clean (epos.ddns.net could be a till)."""
+    assert _technique("eposagain.3utilities.com") == ("subdomain", "epos")
+    assert _technique("access-aeon.servebeer.com") == ("subdomain", "aeon")
+    assert check_domain("epos.ddns.net") is None
+
+
+def test_iaeon_app_name_in_a_subdomain() -> None:
+    """iAEON is AEON's app: iaeoni.<random>.cn."""
+    m = check_domain("iaeoni.shusxzr.cn")
+    assert m is not None and (m.technique, m.brand_id) == ("subdomain", "aeon")

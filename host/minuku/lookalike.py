@@ -142,6 +142,7 @@ class HostingService:
     service: str  # "Amazon S3"
     kind: str  # "file" | "page"
     source: str
+    dynamic_dns: bool = False  # a free name the customer picks (No-IP, Dynu, Duck DNS)
 
 
 class HostingIndex:
@@ -177,7 +178,11 @@ def hosting_index() -> HostingIndex:
     )
     return HostingIndex(
         HostingService(
-            str(s["pattern"]).lower(), str(s["service"]), str(s["kind"]), str(s["source"])
+            str(s["pattern"]).lower(),
+            str(s["service"]),
+            str(s["kind"]),
+            str(s["source"]),
+            bool(s.get("dynamic_dns", False)),
         )
         for s in raw["services"]
     )
@@ -599,7 +604,9 @@ class LookalikeEngine:
         name = reg[: -len(suffix) - 1]
         sub = host[: -len(reg) - 1] if len(host) > len(reg) else ""
         context = _tokens(name) + _tokens(sub)
-        if suffix.rpartition(".")[2] in self._abused_tlds:
+        if suffix.rpartition(".")[2] in self._abused_tlds or (
+            hosting is not None and hosting.dynamic_dns
+        ):
             context.append(_SUPPORT)
         if not name.isascii():
             for jname, bid in self._ja_names:
