@@ -83,8 +83,22 @@ def _scrub_node(obj: Any) -> tuple[Any, bool]:
     return _scrub_any(obj)
 
 
+def _fields(obj: Any) -> list[Any]:
+    """A dataclass as the list of its values, for json.dumps (anything else: TypeError)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+    raise TypeError(type(obj).__name__)
+
+
 def scrub_tree(tree: T) -> T:
     """The same plain data (a dataclass tree), or a copy whose strings hold no lone surrogate."""
+    try:
+        # Fast path, as scrub_model's: json.dumps (in C) writes every string as is, so a clean
+        # text means nothing to scrub (~60 µs for a phish payload, the walk ~90 µs).
+        if is_clean(json.dumps(tree, ensure_ascii=False, default=_fields)):
+            return tree
+    except (TypeError, ValueError):  # a key json cannot write: walk the data instead
+        pass
     cleaned, _ = _scrub_node(tree)
     result: T = cleaned
     return result
