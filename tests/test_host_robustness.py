@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -485,20 +486,48 @@ def digest_of(raw: bytes, resolver: Any, options: CheckOptions) -> Any:
     return (type(raw).__name__, len(raw), hashlib.sha256(raw).hexdigest())
 
 
-def test_worker_gets_the_exact_bytes_and_the_hosts_frame_buffer_is_freed_once_sent() -> None:
-    """The options travel pickled and the message by send_bytes (no pickled 32 MB copy); a job
-    that gives its bytearray up (the host's frame, decoded in place) finds it emptied once the
-    worker has it, and a caller's bytes are left alone."""
+class Chunks:
+    """A message in pieces, as nativemsg.Base64Pieces gives a big frame's."""
+
+    def __init__(self, data: bytes, size: int, count: int | None = None) -> None:
+        self.parts = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+        self.count = len(self.parts) if count is None else count
+        self.size = len(data)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.parts)
+
+
+def test_worker_gets_the_exact_bytes_whole_or_in_pieces() -> None:
+    """The options travel pickled and the message by send_bytes, whole or in pieces (no
+    pickled 32 MB copy); the child joins the pieces into one bytes object."""
     worker = CheckWorker(target=digest_of)
     try:
         data = bytes(range(256)) * 20_000 + b"\x00"  # 5 MB, every byte value, odd length
         want = ("bytes", len(data), hashlib.sha256(data).hexdigest())
-        frame = bytearray(data)
-        assert worker.run(Job(frame, CheckOptions(offline=True), consume=True)).payload == want
-        assert frame == bytearray()
-        assert worker.run(Job(data, CheckOptions(offline=True))).payload == want
-        assert worker.run(Job(b"", CheckOptions(offline=True))).payload[1] == 0
-        assert worker.started == 1  # one child served all three
+        options = CheckOptions(offline=True)
+        assert worker.run(Job(data, options)).payload == want
+        assert worker.run(Job(Chunks(data, 786_432), options)).payload == want
+        assert worker.run(Job(Chunks(data, len(data)), options)).payload == want
+        assert worker.run(Job(b"", options)).payload[1] == 0
+        assert worker.started == 1  # one child served them all
+    finally:
+        worker.close()
+
+
+def test_pieces_that_break_their_count_never_leave_a_child_half_fed() -> None:
+    """A message that gives fewer pieces than it announced is an error for that check, and the
+    child (still waiting for the rest) is replaced: the next check is whole."""
+    worker = CheckWorker(target=digest_of)
+    try:
+        options = CheckOptions(offline=True)
+        with pytest.raises(RuntimeError):
+            worker.run(Job(Chunks(b"abcdef", 2, count=4), options))
+        assert worker.run(Job(b"next", options)).payload[1] == 4
+        assert worker.started == 2
     finally:
         worker.close()
 

@@ -14,6 +14,7 @@ import base64
 import binascii
 import itertools
 import json
+import mmap
 import os
 import random
 import subprocess
@@ -25,12 +26,12 @@ import pytest
 from minuku import PROTOCOL_VERSION, __version__
 from minuku.nativemsg import (
     ERROR_CODES,
+    Base64Pieces,
     CheckJob,
     FrameError,
     Host,
     _frame,
     _message_bytes,
-    decode_base64_in_place,
     error_frame,
     find_message,
     hello_frame,
@@ -380,10 +381,14 @@ def outcome_of(host: Host, body: bytes) -> tuple[str, Any]:
         return ("answer", answer)
     fields = answer.req.model_dump(exclude={"message"})
     try:
-        raw: Any = bytes(_message_bytes(answer.req.message, answer.frame, answer.span))
+        raw: Any = whole(_message_bytes(answer.req.message, answer.frame, answer.span))
     except FrameError as exc:
         raw = (exc.code, str(exc))
     return ("check", (fields, raw))
+
+
+def whole(raw: bytes | Base64Pieces) -> bytes:
+    return raw if isinstance(raw, bytes) else b"".join(raw)
 
 
 def big_path_used(body: bytes) -> bool:
@@ -427,7 +432,9 @@ def test_add_on_shaped_frame_takes_the_big_path_and_decodes_exactly() -> None:
     assert isinstance(answer, CheckJob) and answer.span is not None
     assert answer.req.options.offline is True and answer.req.options.locale == "ja"
     assert answer.req.message == ""  # the message stays in the frame, not in a str
-    assert bytes(_message_bytes("", answer.frame, answer.span)) == raw
+    pieces = _message_bytes("", answer.frame, answer.span)
+    assert isinstance(pieces, Base64Pieces) and len(pieces) == len(raw)
+    assert whole(pieces) == raw
 
 
 def test_message_given_twice_the_last_one_wins_on_the_big_path() -> None:
@@ -547,12 +554,15 @@ def a2b_strict(text: bytes) -> bytes | None:
 
 
 def in_place(text: bytes, before: bytes = b"{...", after: bytes = b"...}") -> bytes | None:
-    buf = bytearray(before + text + after)
+    """The message Base64Pieces gives for ``text`` inside a frame, or None when it refuses it;
+    checks that it gives as many pieces and bytes as it announces."""
     try:
-        n = decode_base64_in_place(buf, len(before), len(before) + len(text))
+        pieces = Base64Pieces(before + text + after, len(before), len(before) + len(text))
     except binascii.Error:
         return None
-    return bytes(buf[:n])
+    got = list(pieces)
+    assert len(got) == pieces.count and sum(map(len, got)) == len(pieces)
+    return b"".join(got)
 
 
 B64_EDGES = [b"", b"Q", b"QQ", b"QQ=", b"QQ==", b"QUI", b"QUI=", b"QUJD", b"QUJD=", b"QUJD=="]
@@ -561,12 +571,12 @@ B64_EDGES += [b"QUJD" * 5 + b"Q===", b"Q=Q=", b"QUJD====", b"QUJ=RA=="]
 
 
 @pytest.mark.parametrize("text", B64_EDGES)
-def test_in_place_base64_is_strict_a2b_base64_on_padding_edges(text: bytes) -> None:
+def test_base64_pieces_are_strict_a2b_base64_on_padding_edges(text: bytes) -> None:
     """RFC 4648 §4 and §3.3: padding only at the end, no data after it, whole quads."""
     assert in_place(text) == a2b_strict(text)
 
 
-def test_in_place_base64_is_strict_a2b_base64_on_every_short_text() -> None:
+def test_base64_pieces_are_strict_a2b_base64_on_every_short_text() -> None:
     """Every text of up to 8 characters from "Q", "A", "=" and "-": each place of the padding,
     and a character outside the alphabet."""
     for n in range(9):
@@ -575,11 +585,19 @@ def test_in_place_base64_is_strict_a2b_base64_on_every_short_text() -> None:
             assert in_place(text) == a2b_strict(text), text
 
 
-def test_in_place_base64_is_strict_a2b_base64_across_chunk_boundaries() -> None:
+def test_base64_pieces_are_strict_a2b_base64_across_chunk_boundaries() -> None:
     rnd = random.Random(10)
     data = rnd.randbytes(3 * 1024 * 1024 + 7)  # base64 over 4 MB: several 1 MiB steps
     text = base64.b64encode(data)
     assert in_place(text) == data
+    # As serve() reads a big frame: into an anonymous mmap, whose pages are given back as the
+    # pieces go; it is closed once they are all given.
+    frame = mmap.mmap(-1, len(text) + 20)
+    frame[10 : 10 + len(text)] = text
+    pieces = Base64Pieces(frame, 10, 10 + len(text))
+    assert b"".join(pieces) == data and frame.closed
+    with pytest.raises(RuntimeError):  # read once
+        list(pieces)
     for n in (0, 1, 2, 3, 4, 5, 1 << 20, (1 << 20) + 1, (1 << 20) + 2, len(text) - 1):
         assert in_place(text[:n]) == a2b_strict(text[:n]), n
     for _ in range(200):  # a "=" dropped anywhere

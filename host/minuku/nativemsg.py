@@ -32,13 +32,19 @@ from .limits import MAX_FRAME_BYTES, MAX_ID_CHARS, MAX_MESSAGE_BYTES, MAX_OUTGOI
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Sequence
+    import mmap
+    from collections.abc import Callable, Iterator, Sequence
     from typing import IO, Any
+
+    # A frame body: read_frame gives a bytearray, or for a big frame an anonymous mmap (its
+    # pages can be handed back to the system as the message is sent on); callers may give bytes.
+    Body = bytes | bytearray | mmap.mmap
 
 _LEN = struct.Struct("=I")
 MIN_PROTOCOL_VERSION = 1
 MAX_PROTOCOL_VERSION = PROTOCOL_VERSION
 _DISCARD_CHUNK = 1 << 20
+_MAP_BYTES = 1 << 20  # frames of this size and more are read into an anonymous mmap
 LOG_FORMAT = "minuku host: %(message)s"
 
 
@@ -49,11 +55,12 @@ class FrameError(Exception):
         self.fatal = fatal  # the stream cannot be read further (truncated)
 
 
-def read_frame(stream: IO[bytes], max_bytes: int) -> bytearray | None:
+def read_frame(stream: IO[bytes], max_bytes: int) -> Body | None:
     """One frame's body, or None at a clean EOF. Oversized bodies are skipped, not buffered.
 
-    The body is the one buffer that holds the frame: a check decodes its message in place
-    (``decode_message_in_place``), so the host never holds a second copy of a 40 MB frame."""
+    The body is the one buffer that holds the frame: a big check's message is decoded from it
+    a piece at a time as it goes to the worker (``Base64Pieces``), so the host never holds a
+    second copy of a 40 MB frame, and gives back its pages as they are sent."""
     header = _read_exact(stream, 4)
     if not header:
         return None
@@ -80,16 +87,32 @@ def read_frame(stream: IO[bytes], max_bytes: int) -> bytearray | None:
     return body
 
 
-def _read_exact(stream: IO[bytes], n: int) -> bytearray:
-    # Grown as bytes arrive (a frame that announces 40 MB and sends 10 bytes costs 10 bytes),
-    # in reads of at most 1 MiB (an unbuffered read allocates what it is asked for), and
-    # returned as is: no bytes() copy of the whole frame.
+def _read_exact(stream: IO[bytes], n: int) -> Body:
+    # In reads of at most 1 MiB (an unbuffered read allocates what it is asked for), into one
+    # buffer returned as is: no bytes() copy of the whole frame. A big frame goes into an
+    # anonymous mmap, whose pages cost nothing until written (a frame that announces 40 MB and
+    # sends 10 bytes costs a page) and can be given back one by one (Base64Pieces).
+    if n >= _MAP_BYTES:
+        import mmap
+
+        if hasattr(mmap, "MADV_DONTNEED"):
+            mapped = mmap.mmap(-1, n)
+            got = 0
+            while got < n:
+                part = stream.read(min(n - got, _DISCARD_CHUNK))
+                if not part:
+                    short = mapped[:got]
+                    mapped.close()
+                    return short
+                mapped[got : got + len(part)] = part
+                got += len(part)
+            return mapped
     buf = bytearray()
     while len(buf) < n:
-        got = stream.read(min(n - len(buf), _DISCARD_CHUNK))
-        if not got:
+        got_part = stream.read(min(n - len(buf), _DISCARD_CHUNK))
+        if not got_part:
             break
-        buf += got
+        buf += got_part
     return buf
 
 
@@ -251,8 +274,9 @@ def hello_frame(req_id: str, version: int) -> bytes:
 # str, parsing it to a dict, joining and decoding the base64 held four copies of it at once
 # (issue 10: 188 MiB for a 30.8 MB message). A big frame is read another way: the message string
 # is found in the bytes, the rest of the request (the frame with that string's content cut out)
-# is parsed and checked by the same code as any request, and the base64 is decoded in place,
-# in the frame buffer. Whatever does not fit takes the general path, so every request is
+# is parsed and checked by the same code as any request, and the base64 is decoded a piece at
+# a time as it is sent to the worker, the frame's pages given back behind it (Base64Pieces).
+# Whatever does not fit takes the general path, so every request is
 # accepted or refused exactly as before (tests/test_wire_fastpath.py feeds hostile frames both
 # ways):
 # - the candidate is the content of the longest string that follows a `"message" :` (more than
@@ -270,10 +294,10 @@ BIG_FRAME_BYTES = 64 * 1024  # smaller frames (every hello and ping) take the ge
 _MAX_CANDIDATES = 16
 _PLACEHOLDERS = (b"minuku-cut-1", b"minuku-cut-2")
 _MESSAGE_KEY = b'"message"'
-_B64_CHUNK = 1 << 20  # a multiple of 4: whole base64 quads per decoding step
+_B64_CHUNK = 1 << 20  # base64 text per piece sent: a multiple of 4 (whole quads) and of pages
 
 
-def find_message(body: bytes | bytearray) -> tuple[int, int] | None:
+def find_message(body: Body) -> tuple[int, int] | None:
     """(start, end) in ``body`` of the base64 text of the string that follows ``"message":``
     (the longest such), when it is base64 alphabet and padding only; else None."""
     import re  # not on the first pong's path: only frames of BIG_FRAME_BYTES and more come here
@@ -304,7 +328,7 @@ def find_message(body: bytes | bytearray) -> tuple[int, int] | None:
     return best
 
 
-def parse_without(body: bytes | bytearray, start: int, end: int) -> dict[str, Any] | None:
+def parse_without(body: Body, start: int, end: int) -> dict[str, Any] | None:
     """The request with ``body[start:end]`` cut out and its top-level "message" set to "",
     when that cut string is its top-level message; else None (see above)."""
     head, tail = bytes(body[:start]), bytes(body[end:])
@@ -321,43 +345,85 @@ def parse_without(body: bytes | bytearray, start: int, end: int) -> dict[str, An
     return parsed[0]
 
 
-def decode_base64_in_place(buf: bytearray, start: int, end: int) -> int:
-    """Decode the base64 text ``buf[start:end]`` into ``buf[:n]`` and return n.
+class Base64Pieces:
+    """The message of a big frame: the base64 text ``frame[start:end]``, decoded a piece at a
+    time as it is sent to the worker (``worker.Pieces``), never whole in this process.
 
-    The same bytes, and the same refusals (binascii.Error), as
-    ``binascii.a2b_base64(buf[start:end], strict_mode=True)`` (what ``base64.b64decode(...,
-    validate=True)`` does): the text is decoded a run of whole data quads at a time, each
-    written over text already read (3 bytes out for every 4 in, so never over text still to
-    read), and the last part, from the last whole quad before the first "=", in one piece. Strict
-    decoding of whole quads without padding is plain concatenation, so the split changes
-    nothing (tests/test_wire_fastpath.py compares them on hostile text)."""
-    import binascii
+    The same bytes, and the same refusals (binascii.Error, from the constructor: nothing is
+    sent for a bad text), as ``binascii.a2b_base64(frame[start:end], strict_mode=True)`` (what
+    ``base64.b64decode(..., validate=True)`` does): the last part, from the last whole quad
+    before the first "=", is decoded first and alone; the rest is whole quads of data, and
+    strict decoding of those is plain concatenation, in pieces of any whole number of quads
+    (tests/test_wire_fastpath.py compares them on hostile text). As each piece is sent, the
+    frame's pages before it go back to the system (an mmap's MADV_DONTNEED), so the host's
+    memory falls as the worker's grows."""
 
-    pad = buf.find(b"=", start, end)
-    stop = end if pad < 0 else pad
-    split = start + (stop - start) // 4 * 4
-    if split == stop and split > start:
-        # Padding right after a whole quad: strict a2b_base64 takes "QUJD=" (as "QUJD") but
-        # refuses "=" alone, so that quad goes with the padding.
-        split -= 4
-    out = 0
-    with memoryview(buf) as view:
-        pos = start
-        while pos < split:
-            step = min(pos + _B64_CHUNK, split)
-            part = binascii.a2b_base64(view[pos:step], strict_mode=True)
-            view[out : out + len(part)] = part
-            out += len(part)
-            pos = step
-        part = binascii.a2b_base64(view[split:end], strict_mode=True)
-        view[out : out + len(part)] = part
-    return out + len(part)
+    def __init__(self, frame: Body, start: int, end: int, *, checked: bool = False) -> None:
+        """``checked``: the caller has matched the text against the base64 alphabet and
+        padding already (``find_message``); else that is done here, once, before any piece."""
+        import binascii
+
+        pad = frame.find(b"=", start, end)
+        stop = end if pad < 0 else pad
+        split = start + (stop - start) // 4 * 4
+        if split == stop and split > start:
+            # Padding right after a whole quad: strict a2b_base64 takes "QUJD=" (as "QUJD") but
+            # refuses "=" alone, so that quad goes with the padding.
+            split -= 4
+        if not checked:
+            import re
+
+            # Before the first "=": data only (strict a2b_base64 refuses anything else there).
+            if not re.compile(rb"[A-Za-z0-9+/]*").fullmatch(frame, start, split):
+                raise binascii.Error("Only base64 data is allowed")
+        with memoryview(frame) as view:
+            self._last = binascii.a2b_base64(view[split:end], strict_mode=True)
+        self._frame: Body | None = frame
+        self._start, self._split = start, split
+        self.count = -(-(split - start) // _B64_CHUNK) + 1  # pieces __iter__ gives
+        self._size = (split - start) // 4 * 3 + len(self._last)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The decoded pieces, once (the frame is let go of as they go)."""
+        import binascii
+
+        frame, self._frame = self._frame, None
+        if frame is None:
+            raise RuntimeError("the pieces of a message are read once")
+        given_back = 0
+        with memoryview(frame) as view:
+            pos = self._start
+            while pos < self._split:
+                step = min(pos + _B64_CHUNK, self._split)
+                yield binascii.a2b_base64(view[pos:step], strict_mode=True)
+                given_back = _give_back(frame, given_back, step)
+                pos = step
+        if not isinstance(frame, bytes | bytearray):
+            frame.close()
+        yield self._last
 
 
-def _parse(body: bytes | bytearray) -> object:
+def _give_back(frame: Body, start: int, end: int) -> int:
+    """Hand the whole pages of ``frame[start:end]`` (read, not needed again) back to the system;
+    returns where the next call starts."""
+    if isinstance(frame, bytes | bytearray):
+        return start  # no pages of its own to give: freed whole, with the frame
+    import mmap
+
+    end -= end % mmap.PAGESIZE
+    if end > start:
+        frame.madvise(mmap.MADV_DONTNEED, start, end - start)
+        return end
+    return start
+
+
+def _parse(body: Body) -> object:
     """The JSON value of a frame body, or a not_utf8 / not_json FrameError."""
     try:
-        text = body.decode("utf-8")
+        text = str(body, "utf-8")
     except UnicodeDecodeError as exc:
         raise FrameError(
             "not_utf8", f"frame is not UTF-8 ({exc.reason} at byte {exc.start})"
@@ -394,7 +460,7 @@ class CheckJob:
     def __init__(
         self,
         req: Any,
-        frame: bytes | bytearray | None = None,
+        frame: Body | None = None,
         span: tuple[int, int] | None = None,
     ) -> None:
         self.req = req
@@ -468,12 +534,12 @@ class Host:
         if worker is not None:
             worker.close()
 
-    def handle(self, body: bytes | bytearray) -> bytes:
+    def handle(self, body: Body) -> bytes:
         """One request frame body → one response frame body. Never raises."""
         triaged = self.triage(body)
         return triaged if isinstance(triaged, bytes) else self.finish(triaged)
 
-    def triage(self, body: bytes | bytearray) -> bytes | CheckJob:
+    def triage(self, body: Body) -> bytes | CheckJob:
         """Answer what can be answered at once; a valid check becomes a job. Never raises.
 
         The checks run in the order that keeps the id in the error whenever the id is valid:
@@ -553,9 +619,7 @@ class Host:
             self._log().exception("check failed")
             return error_frame("internal_error", f"internal error: {type(exc).__name__}", req_id)
 
-    def _check(
-        self, req: Any, frame: bytes | bytearray | None, span: tuple[int, int] | None
-    ) -> bytes:
+    def _check(self, req: Any, frame: Body | None, span: tuple[int, int] | None) -> bytes:
         from .banner import default_lang
         from .check import CheckOptions
         from .quickcheck import cut_short
@@ -563,7 +627,7 @@ class Host:
         from .worker import Job
 
         raw = _message_bytes(req.message, frame, span)
-        del frame  # raw is the frame buffer itself on the big path
+        del frame  # on the big path raw holds it, and lets go of it as it is sent
         if len(raw) > MAX_MESSAGE_BYTES:
             raise _too_large()
         opts = req.options
@@ -583,8 +647,7 @@ class Host:
             nameservers=nameservers,
             sender_lookups=opts.sender_lookups,
         )
-        # A bytearray is the frame buffer, decoded in place: the worker empties it once sent.
-        outcome = self.worker().run(Job(raw, options, consume=isinstance(raw, bytearray)))
+        outcome = self.worker().run(Job(raw, options))
         del raw
         payload = outcome.payload
         if payload is None:
@@ -605,11 +668,11 @@ def _too_large() -> FrameError:
 
 
 def _message_bytes(
-    data: str, frame: bytes | bytearray | None, span: tuple[int, int] | None
-) -> bytes | bytearray:
-    """The raw message of a check: from ``data`` (the general path), or decoded in place in
-    ``frame`` at ``span`` (a big frame; the same refusals: the text there is what ``data``
-    would have been, see ``find_message``)."""
+    data: str, frame: Body | None, span: tuple[int, int] | None
+) -> bytes | Base64Pieces:
+    """The raw message of a check: from ``data`` (the general path), or the base64 text in
+    ``frame`` at ``span``, to be decoded as it is sent (a big frame; the same refusals: the text
+    there is what ``data`` would have been, see ``find_message``)."""
     import binascii
 
     if frame is None or span is None:
@@ -624,14 +687,10 @@ def _message_bytes(
     start, end = span
     if end - start > MAX_MESSAGE_BYTES * 4 // 3 + 8:
         raise _too_large()
-    if not isinstance(frame, bytearray):
-        frame = bytearray(frame)  # a caller's bytes (tests): serve() passes read_frame's buffer
     try:
-        n = decode_base64_in_place(frame, start, end)
+        return Base64Pieces(frame, start, end, checked=True)
     except (binascii.Error, ValueError):
         raise FrameError("bad_base64", "the message is not valid base64") from None
-    del frame[n:]
-    return frame
 
 
 CPU_BUDGET_ENV = "MINUKU_CHECK_CPU_S"

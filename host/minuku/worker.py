@@ -38,10 +38,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     # Not at run time: the host imports this module to start the fork server right after its
@@ -72,13 +72,21 @@ def run_check(raw: bytes, resolver: Any, options: CheckOptions) -> BannerPayload
     return check(raw, resolver=resolver, options=options)
 
 
+class Pieces(Protocol):
+    """A message given in pieces, read once (``nativemsg.Base64Pieces``: decoded from the
+    frame as it is sent, so the host never holds it whole)."""
+
+    count: int  # how many pieces iterating gives
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
 @dataclass(frozen=True)
 class Job:
-    raw: bytes | bytearray
+    raw: bytes | Pieces
     options: CheckOptions  # options.nameservers, when set, pick the resolver (check.py)
-    # The caller gives ``raw`` up (the host's frame buffer, a bytearray): it is emptied as soon
-    # as the child has it, so the host does not hold the message while the child checks it.
-    consume: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,10 +127,11 @@ def _child_main(
             while not conn.poll(1.0):
                 if os.getppid() not in parents:
                     return
-            # A job is two messages (CheckWorker._send): the options, pickled, then the
-            # message's bytes as they are (no pickled copy of up to 32 MB on either side).
-            options: CheckOptions = conn.recv()
-            raw = conn.recv_bytes()
+            # A job (CheckWorker._send): the options and a count, pickled, then the message's
+            # bytes as they are, in that many pieces (no pickled copy of up to 32 MB).
+            options: CheckOptions
+            options, count = conn.recv()
+            raw = _receive(conn, count)
         except (EOFError, OSError):  # the host has gone: so do we
             return
         from .quickcheck import header_findings
@@ -150,6 +159,19 @@ def _child_main(
         del raw, found
         conn.send(reply)
         del reply
+
+
+def _receive(conn: Connection, count: int) -> bytes:
+    """A message sent in ``count`` pieces, as one bytes object: a BytesIO grows in place and
+    hands its buffer over without a copy, so the pieces never add up to a second message."""
+    if count == 1:
+        return conn.recv_bytes()
+    import io
+
+    buf = io.BytesIO()
+    for _ in range(count):
+        buf.write(conn.recv_bytes())
+    return buf.getvalue()
 
 
 def _detach_from_channel(keep_fd: int | None) -> None:
@@ -356,18 +378,26 @@ class CheckWorker:
                 return Outcome(None, CRASHED, headers, time.monotonic() - began)
 
     def _send(self, job: Job) -> None:
-        """The options pickled, then the message's bytes as they are: ``send_bytes`` writes the
-        buffer itself (pickling the Job made a second 32 MB copy here)."""
+        """The options and a count pickled, then the message's bytes as they are, whole or in
+        that many pieces: ``send_bytes`` writes each buffer itself (pickling the Job made a
+        second 32 MB copy here, and held it beside the first)."""
         assert self._conn is not None
+        raw = job.raw
         try:
-            self._conn.send(job.options)
-            self._conn.send_bytes(job.raw)
-        finally:
-            if job.consume and isinstance(job.raw, bytearray):
-                try:
-                    job.raw.clear()  # frees the buffer: the child has its own copy now
-                except BufferError:  # a failed send's traceback still views it: freed with it
-                    pass
+            if isinstance(raw, bytes | bytearray):
+                self._conn.send((job.options, 1))
+                self._conn.send_bytes(raw)
+                return
+            self._conn.send((job.options, raw.count))
+            sent = 0
+            for piece in raw:
+                self._conn.send_bytes(piece)
+                sent += 1
+            if sent != raw.count:
+                raise RuntimeError(f"a message announced {raw.count} pieces and gave {sent}")
+        except BaseException:
+            self._discard()  # the child may be half way through a message: never reuse it
+            raise
 
     def _restart_in_background(self) -> None:
         try:
