@@ -19,6 +19,7 @@
 // user chose "never look up the sender's own names when I open a mail".
 
 import { ArrivalStore, fingerprint, severity } from "./arrival-store.js";
+import { createLearningBatch, senderDomain } from "./authserv.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { junkFolderOf } from "./junk.js";
@@ -150,6 +151,8 @@ export function stagesLine(stages, n) {
  * @param {{warn: Function, info?: Function}} [o.log]
  * @param {() => number} [o.now]
  * @param {() => number} [o.clock] a fine monotonic clock (ms) for the stage times
+ * @param {ReturnType<typeof createLearningBatch>} [o.learning] where the receiving server's
+ *   authserv-id each check reports is gathered for the account's learning (authserv.js)
  */
 export function createArrival({
   browser,
@@ -161,6 +164,7 @@ export function createArrival({
   log = console,
   now = () => Date.now(),
   clock = () => globalThis.performance.now(),
+  learning = createLearningBatch({ storage: browser.storage.local, log, now }),
 }) {
   let pending = []; // new mail: {id, folderId, mid}
   let jobs = []; // folder checks (see newJob)
@@ -393,6 +397,15 @@ export function createArrival({
     }
     lastError = null; // the host answers again
     checkedIds.set(h.id, payload.verdict);
+    // What the receiving server calls itself teaches the account's authserv-id, as an opened
+    // mail does (written with the results, not once per mail).
+    if (typeof h.folder?.accountId === "string") {
+      learning.record(h.folder.accountId, {
+        id: payload.receiving_authserv_id,
+        domain: senderDomain(h.author),
+        messageId: Number.isInteger(h.id) ? h.id : null,
+      });
+    }
     const online = wire.offline !== true && payload.dns_status === "ok";
     // One line per background check, without anything from the mail (tests count them).
     log.info?.(`minuku: background check: ${payload.verdict}${online ? "" : " (offline)"}`);
@@ -416,6 +429,26 @@ export function createArrival({
     return { verdict: payload.verdict, kept: false, moved };
   }
 
+  // ------------------------------------------------------------------ menus
+
+  // Menu items speak Minuku's language option, as the tags and the banner do (not
+  // Thunderbird's interface language, which browser.i18n follows).
+  async function menuTranslator() {
+    try {
+      const { locale } = await wireOptions(null);
+      const t = translate(locale);
+      return (k) => t(k) || browser.i18n.getMessage(k);
+    } catch {
+      return (k) => browser.i18n.getMessage(k);
+    }
+  }
+
+  async function relabelMenus() {
+    const t = await menuTranslator();
+    await browser.menus?.update?.(MENU_CHECK_FOLDER, { title: t("menuCheckFolder") });
+    await browser.menus?.update?.(MENU_PAUSE, { title: t("menuPauseBackground") });
+  }
+
   // ------------------------------------------------------------------ the queue
 
   // Results and the queue are written at most once a second during a folder pass or a burst of new mail, one write
@@ -432,6 +465,7 @@ export function createArrival({
         log.warn?.("minuku: could not keep results", e);
       }
       await saveState();
+      await learning.flush();
     })().finally(() => (persisting = null));
   }
 
@@ -613,6 +647,7 @@ export function createArrival({
       } finally {
         await store.flush().catch(() => {});
         await saveState();
+        await learning.flush();
         pumping = null;
         lastFailedJob = null;
       }
@@ -697,7 +732,10 @@ export function createArrival({
     onStorageChanged(changes) {
       optsCache = null;
       wireCache = new Map();
-      if ("language" in changes) tagsReady = null; // rename our tags in the new language
+      if ("language" in changes) {
+        tagsReady = null; // rename our tags in the new language, and the menu items now
+        relabelMenus().catch((e) => log.warn?.("minuku: menus", e));
+      }
       if ("arrivalPaused" in changes) {
         paused = changes.arrivalPaused.newValue === true;
         browser.menus?.update?.(MENU_PAUSE, { checked: paused })?.catch?.(() => {});
@@ -757,7 +795,7 @@ export function createArrival({
     // -------------------------------------------------------------- menus
 
     async createMenus() {
-      const t = (k) => browser.i18n.getMessage(k);
+      const t = await menuTranslator();
       browser.menus.create({ id: MENU_CHECK_FOLDER, contexts: ["folder_pane"], title: t("menuCheckFolder") });
       browser.menus.create({
         id: MENU_PAUSE,

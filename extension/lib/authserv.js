@@ -143,3 +143,84 @@ export function progress(state) {
     domains: domains.size,
   };
 }
+
+// ---- background checks (issue 12) -----------------------------------------------------------
+//
+// Mail checked on arrival or by "check this folder" teaches the same state as mail opened. A
+// folder pass checks hundreds of mails a second: each observation written on its own would be
+// a storage.local round trip per mail, so they are gathered and folded in batches.
+
+/** storage.local key of the learning state (the controller's LEARNING_KEY is the same). */
+export const LEARNING_STORAGE_KEY = "authservLearning";
+/** Observations kept per account between two writes; older ones beyond are dropped. */
+export const MAX_BATCH = 1000;
+
+/**
+ * Observations folded in order, as observe() one after the other. Pure.
+ * @param {AccountState|undefined} state
+ * @param {Observation[]} observations
+ * @param {number} [now]
+ * @returns {{state: AccountState, events: string[]}}
+ */
+export function observeAll(state, observations, now = 0) {
+  let s = normalizeAccount(state);
+  const events = [];
+  for (const o of observations) {
+    const r = observe(s, o, now);
+    s = r.state;
+    if (r.event) events.push(r.event);
+  }
+  return { state: s, events };
+}
+
+/**
+ * Observations of background checks, written to storage.local at most once per flush(), one
+ * write at a time. Reads the stored state just before writing, so what the display path wrote
+ * meanwhile is folded into, not overwritten.
+ * @param {object} o
+ * @param {{get: Function, set: Function}} o.storage browser.storage.local
+ * @param {{info?: Function, warn?: Function}} [o.log]
+ * @param {() => number} [o.now]
+ */
+export function createLearningBatch({ storage, log = console, now = () => Date.now() }) {
+  let buffer = new Map(); // accountId -> Observation[]
+  let writes = Promise.resolve();
+  return {
+    /** @param {string} accountId @param {Observation} obs */
+    record(accountId, obs) {
+      if (typeof accountId !== "string" || !accountId || accountId.length > 128) return;
+      let list = buffer.get(accountId);
+      if (!list) {
+        if (buffer.size >= MAX_ACCOUNTS) return;
+        list = [];
+        buffer.set(accountId, list);
+      }
+      list.push(cleanObs(obs));
+      if (list.length > MAX_BATCH) list.splice(0, list.length - MAX_BATCH);
+    },
+    get pending() {
+      let n = 0;
+      for (const l of buffer.values()) n += l.length;
+      return n;
+    },
+    /** Write what was gathered (nothing to write: no storage call). */
+    flush() {
+      if (!buffer.size) return writes;
+      const batch = buffer;
+      buffer = new Map();
+      writes = writes
+        .then(async () => {
+          const stored = await storage.get(LEARNING_STORAGE_KEY);
+          const all = normalizeLearning(stored?.[LEARNING_STORAGE_KEY]);
+          for (const [accountId, obs] of batch) {
+            const { state, events } = observeAll(all[accountId], obs, now());
+            all[accountId] = state;
+            for (const e of events) log.info?.(`minuku: authserv-id ${e} for account ${accountId}`);
+          }
+          await storage.set({ [LEARNING_STORAGE_KEY]: all });
+        })
+        .catch((e) => log.warn?.("minuku: could not store the learned authserv-id", e));
+      return writes;
+    },
+  };
+}

@@ -167,6 +167,9 @@ export function verdictPayload(frame) {
   const text = Buffer.from(frame.message, "base64").toString("utf8");
   const verdict = /X-Verdict: (\w+)/.exec(text)?.[1] ?? "ok";
   const marker = /X-Test-Marker: (\S+)/.exec(text)?.[1] ?? "none";
+  // The authserv-id of the topmost Authentication-Results above the trust boundary, as the
+  // host reports it (a hint for the add-on's learning).
+  const authserv = /X-Test-Authserv: (\S+)/.exec(text)?.[1] ?? null;
   return {
     verdict,
     brand: null,
@@ -179,5 +182,6 @@ export function verdictPayload(frame) {
     host_version: "0.1.0",
     offline: frame.options.offline === true,
     dns_status: frame.options.offline ? "offline" : "ok",
+    receiving_authserv_id: authserv,
   };
 }

@@ -670,3 +670,59 @@ test("a mail whose size Thunderbird does not know is read alone (the byte bound 
   assert.equal(arrival.status().jobs[0].done, 4);
   assert.equal(most, 1, `at most ${most} in flight`);
 });
+
+// ---------------------------------------------------------------- authserv-id learning (issue 8.1)
+
+test("background checks teach the account's authserv-id, written once per batch, never once per mail", async () => {
+  const MX = "mx.example-isp.ne.jp";
+  const mails = ["a", "b", "c", "a", "b", "c", "a"].map((d, i) => {
+    const m = mail(i + 1, { author: `S <s@${d}.example>` });
+    m.raw = `X-Test-Authserv: ${MX}\r\n${m.raw}`;
+    return m;
+  });
+  const { b, arrival } = setup({ mails });
+  let learningWrites = 0;
+  const set = b.storage.local.set;
+  b.storage.local.set = async (o) => {
+    if ("authservLearning" in o) learningWrites += 1;
+    return set(o);
+  };
+  await arrive(arrival, b, ...mails.map((m) => m.id));
+  const stored = await b.storage.local.get("authservLearning");
+  assert.equal(stored.authservLearning.account1.learned, MX);
+  assert.ok(learningWrites >= 1 && learningWrites <= 2, `${learningWrites} writes for 7 mails`);
+});
+
+test("a background check of a mail whose receiving server says nothing teaches nothing", async () => {
+  const { b, arrival } = setup({ mails: [mail(1), mail(2)] });
+  await arrive(arrival, b, 1, 2);
+  const stored = await b.storage.local.get("authservLearning");
+  assert.equal(stored.authservLearning?.account1?.learned ?? null, null);
+});
+
+// ---------------------------------------------------------------- language
+
+test("menu items follow Minuku's language option, like the tags (not Thunderbird's interface language)", async () => {
+  let locale = "ja";
+  const b = fakeMailBrowser({ ui: "en-US" });
+  const updates = [];
+  b.menus.update = async (id, props) => updates.push([id, props]);
+  const host = verdictHost();
+  const client = new HostClient({ connectNative: host.connectNative });
+  const arrival = createArrival({
+    browser: b, client, translate, log: { warn() {}, info() {} },
+    getOptions: async () => ({ locale, wire: { locale, offline: false, trusted_authserv_ids: [], nameservers: [] } }),
+  });
+  await arrival.start();
+  await arrival.createMenus();
+  const title = (id) => b.calls.menus.find((m) => m.id === id).title;
+  assert.equal(title("minuku-check-folder"), LOCALES.ja.menuCheckFolder.message);
+  assert.equal(title("minuku-pause-background"), LOCALES.ja.menuPauseBackground.message);
+  locale = "en";
+  arrival.onStorageChanged({ language: { newValue: "en" } });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(updates, [
+    ["minuku-check-folder", { title: LOCALES.en.menuCheckFolder.message }],
+    ["minuku-pause-background", { title: LOCALES.en.menuPauseBackground.message }],
+  ]);
+});

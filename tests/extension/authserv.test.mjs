@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  LEARN_DOMAINS, LEARN_MESSAGES, RECENT, RELEARN_DIFFERENT, emptyAccount, learnedIds, normalizeLearning,
-  observe, progress, senderDomain,
+  LEARN_DOMAINS, LEARN_MESSAGES, LEARNING_STORAGE_KEY, MAX_BATCH, RECENT, RELEARN_DIFFERENT, createLearningBatch, emptyAccount,
+  learnedIds, normalizeLearning, observe, observeAll, progress, senderDomain,
 } from "../../extension/lib/authserv.js";
+import { LEARNING_KEY as CONTROLLER_LEARNING_KEY } from "../../extension/lib/controller.js";
 
 const MX = "mx.example-isp.ne.jp";
 let seq = 0;
@@ -129,4 +130,70 @@ test("observe is pure: the input state is not modified", () => {
   const copy = structuredClone(s);
   observe(s, { id: "other.example", domain: "z.example", messageId: 999 });
   assert.deepEqual(s, copy);
+});
+
+// ---- background checks (issue 12): observations gathered and written in batches -------------
+
+test("observeAll folds observations exactly as observe() one after the other", () => {
+  const obs = [...five, [null, "d.example"], ...five, ["other.example", "e.example"]].map(([id, domain], i) => ({ id, domain, messageId: 9000 + i }));
+  let s = emptyAccount();
+  const events = [];
+  for (const o of obs) {
+    const r = observe(s, o, 7);
+    s = r.state;
+    if (r.event) events.push(r.event);
+  }
+  const all = observeAll(undefined, obs, 7);
+  assert.deepEqual(all.state, s);
+  assert.deepEqual(all.events, events);
+});
+
+function memoryLocal(initial = {}) {
+  const data = structuredClone(initial);
+  const calls = { set: 0 };
+  return {
+    calls,
+    data,
+    get: async (k) => (k in data ? { [k]: structuredClone(data[k]) } : {}),
+    set: async (o) => {
+      calls.set += 1;
+      Object.assign(data, structuredClone(o));
+    },
+  };
+}
+
+test("a batch of background observations is one storage write, and learns the id (RFC 8601 §5)", async () => {
+  const storage = memoryLocal();
+  const b = createLearningBatch({ storage, log: { info() {}, warn() {} }, now: () => 5 });
+  for (const [i, [id, domain]] of five.entries()) b.record("account1", { id, domain, messageId: 100 + i });
+  assert.equal(storage.calls.set, 0, "nothing written per observation");
+  await b.flush();
+  assert.equal(storage.calls.set, 1);
+  assert.deepEqual(learnedIds(storage.data[LEARNING_STORAGE_KEY].account1), [MX]);
+  await b.flush();
+  assert.equal(storage.calls.set, 1, "nothing new, no write");
+});
+
+test("a batch folds into what the display path stored meanwhile, never over it", async () => {
+  const storage = memoryLocal();
+  const b = createLearningBatch({ storage, log: { info() {}, warn() {} } });
+  b.record("account1", { id: MX, domain: "a.example", messageId: 1 });
+  // Meanwhile an opened mail of another account was learned from and stored.
+  storage.data[LEARNING_STORAGE_KEY] = { account2: { learned: "mx.other.example", learnedAt: 1, window: [], recent: [] } };
+  await b.flush();
+  assert.deepEqual(learnedIds(storage.data[LEARNING_STORAGE_KEY].account2), ["mx.other.example"]);
+  assert.equal(storage.data[LEARNING_STORAGE_KEY].account1.window.length, 1);
+});
+
+test("a forged id in a flood of background mail is bounded: at most MAX_BATCH observations per account are held", () => {
+  const b = createLearningBatch({ storage: memoryLocal(), log: { info() {}, warn() {} } });
+  for (let i = 0; i < MAX_BATCH + 500; i++) b.record("account1", { id: "forged.example", domain: `d${i}.example`, messageId: i });
+  assert.equal(b.pending, MAX_BATCH);
+  b.record("", { id: MX, domain: "a.example", messageId: 1 });
+  b.record(null, { id: MX, domain: "a.example", messageId: 2 });
+  assert.equal(b.pending, MAX_BATCH, "no account, nothing kept");
+});
+
+test("the learning state's storage key is the one the controller and options page read", () => {
+  assert.equal(LEARNING_STORAGE_KEY, CONTROLLER_LEARNING_KEY);
 });
