@@ -472,3 +472,13 @@ def test_iaeon_app_name_in_a_subdomain() -> None:
     """iAEON is AEON's app: iaeoni.<random>.cn."""
     m = check_domain("iaeoni.shusxzr.cn")
     assert m is not None and (m.technique, m.brand_id) == ("subdomain", "aeon")
+
+
+def test_co_branded_card_named_issuer_plus_mastercard_is_not_the_network() -> None:
+    """Card networks license their name to issuers: '<issuer> Mastercard' (gomastercard,
+    pcmastercard) is the issuer's site. 'mastercard' counts only where a part begins with it,
+    as kits write it (mastercard-login, mastercardnortniah… after amazoama.co.jp)."""
+    assert check_domain("gomastercard.com.au") is None
+    assert check_domain("pcmastercard.ca") is None
+    assert _technique("mastercard-login.top") == ("combosquat", "mastercard")
+    assert _technique("securemastercard.com") == ("combosquat", "mastercard")
