@@ -249,12 +249,14 @@ def test_eof_ends_cleanly_with_no_output() -> None:
 
 
 def test_big_check_frame_is_checked_as_a_small_one_is() -> None:
-    """A frame over 64 KiB has its message found in the frame bytes and decoded in place
-    (issue 10: host memory); one whose base64 carries JSON escapes (RFC 8259 §7: "\\/") goes
-    the general way. Both are the same phish, and both are danger naming Amazon."""
-    raw = example("amazon-keiyaku-furikou-phish.eml") + b"\r\n" + b"-- \r\nfooter line\r\n" * 5000
+    """A frame over 64 KiB has its message found in the frame bytes and decoded as it goes to
+    the worker (issue 10: host memory; over 1 MiB, as here, the frame is read into an mmap);
+    one whose base64 carries JSON escapes (RFC 8259 §7: "\\/") goes the general way. Both are
+    the same phish, and both are danger naming Amazon."""
+    footer = b"-- \r\nfooter line\r\n" * 60_000
+    raw = example("amazon-keiyaku-furikou-phish.eml") + b"\r\n" + footer
     text = base64.b64encode(raw)
-    assert b"/" in text and len(text) > 64 * 1024
+    assert b"/" in text and len(text) > 1 << 20
     head = b'{"type":"check","protocol_version":1,"id":"ID","message":"'
     tail = b'","options":{"locale":"en","offline":true}}'
     stdin = frame(head.replace(b"ID", b"big") + text + tail) + frame(

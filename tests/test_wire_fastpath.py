@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import itertools
 import json
 import mmap
 import os
 import random
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +39,7 @@ from minuku.nativemsg import (
     hello_frame,
     loads,
     pong_frame,
+    read_frame,
 )
 from minuku.wire import (
     ErrorCode,
@@ -374,7 +377,7 @@ def test_host_with_a_bad_nameserver_is_a_usage_error() -> None:
 # bytes. ``Host(big_frame_bytes=0)`` sends every frame that way, so small hostile frames test it.
 
 
-def outcome_of(host: Host, body: bytes) -> tuple[str, Any]:
+def outcome_of(host: Host, body: bytes | mmap.mmap) -> tuple[str, Any]:
     """("answer", the frame) or ("check", request fields, the decoded message or error)."""
     answer = host.triage(body)
     if isinstance(answer, bytes):
@@ -605,3 +608,27 @@ def test_base64_pieces_are_strict_a2b_base64_across_chunk_boundaries() -> None:
         if cut:
             cut[rnd.randrange(len(cut))] = ord("=")
         assert in_place(bytes(cut)) == a2b_strict(bytes(cut)), bytes(cut)
+
+
+def framed(body: bytes) -> io.BytesIO:
+    return io.BytesIO(struct.pack("=I", len(body)) + body)
+
+
+@pytest.mark.parametrize("body", _cases()[::3])
+def test_a_frame_read_into_an_mmap_is_answered_as_its_bytes_are(body: bytes) -> None:
+    """read_frame puts a frame of 1 MiB or more into an anonymous mmap; every request, padded
+    to that size with white space after the object (RFC 8259 §2), is answered as before."""
+    padded = body + b" " * (1 << 20)
+    mapped = read_frame(framed(padded), len(padded))
+    assert isinstance(mapped, mmap.mmap)
+    assert outcome_of(Host(), mapped) == outcome_of(Host(), padded)
+
+
+def test_big_frame_cut_short_is_truncated_not_padded_with_zeros() -> None:
+    """A frame that announces 3 MiB and ends after 10 bytes: the body read is those 10 bytes,
+    and the stream is reported truncated (the mmap's untouched zero pages are never a body)."""
+    stream = io.BytesIO(struct.pack("=I", 3 << 20) + b'{"type":"c')
+    with pytest.raises(FrameError) as err:
+        read_frame(stream, 4 << 20)
+    assert err.value.code == "frame_truncated" and err.value.fatal
+    assert "got 10" in str(err.value)
