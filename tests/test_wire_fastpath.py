@@ -420,14 +420,15 @@ MSG_B = base64.b64encode(b"From: b@example.com\r\n\r\nBBBB, a longer body than A
 
 
 def test_add_on_shaped_frame_takes_the_big_path_and_decodes_exactly() -> None:
+    """As extension/lib/hostclient.js writes it: {...fields, id}, so the id comes last."""
     raw = bytes(range(256)) * 1000  # every byte value, 256 kB: over BIG_FRAME_BYTES
     body = json.dumps(
         {
             "type": "check",
             "protocol_version": 1,
-            "id": "c1",
             "message": base64.b64encode(raw).decode(),
-            "options": {"locale": "ja", "offline": True},
+            "options": {"locale": "ja", "offline": True, "trusted_authserv_ids": []},
+            "id": "m1",
         },
         separators=(",", ":"),
     ).encode()
