@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from minuku import PROTOCOL_VERSION, __version__
 from minuku.nativemsg import (
     ERROR_CODES,
@@ -633,3 +635,39 @@ def test_big_frame_cut_short_is_truncated_not_padded_with_zeros() -> None:
         read_frame(stream, 4 << 20)
     assert err.value.code == "frame_truncated" and err.value.fatal
     assert "got 10" in str(err.value)
+
+
+# Bytes that matter to JSON, to base64 and to the search for the message.
+_SIGNIFICANT = [b'"', b"\\", b":", b",", b"{", b"}", b"[", b"]", b" ", b"=", b"/", b"+", b"A"]
+_SIGNIFICANT += [b'"message"', b'"message":"', b"\\u0041", b"\\/", b"\xff", b"\n", b"\xc2\xa0"]
+_SEED_FRAMES = [
+    check_frame(b'"message":"' + MSG_A + b'"'),
+    check_frame(b'"message":"' + MSG_B + b'","options":{"offline":true,"locale":"en"}'),
+    b'{"type":"check","protocol_version":1,"message":"' + MSG_A + b'","options":{},"id":"m1"}',
+    check_frame(b'"message":"' + MSG_A + b'","message":"' + MSG_B + b'"'),
+]
+
+
+@st.composite
+def mutated_frames(draw: st.DrawFn) -> bytes:
+    body = bytearray(draw(st.sampled_from(_SEED_FRAMES)))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(body)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace"]))
+        piece = draw(st.sampled_from(_SIGNIFICANT))
+        if kind == "insert":
+            body[at:at] = piece
+        elif kind == "delete":
+            del body[at : at + draw(st.integers(1, 8))]
+        else:
+            body[at : at + len(piece)] = piece
+    return bytes(body)
+
+
+@settings(max_examples=600, deadline=None)
+@given(body=mutated_frames())
+def test_fuzz_big_path_answers_mutated_check_frames_as_the_general_path(body: bytes) -> None:
+    """Check frames with JSON- and base64-significant bytes inserted, deleted or replaced
+    anywhere (quotes, escapes, "message" keys, padding, bytes that are not UTF-8, white space
+    beyond ASCII): both paths give the same answer, or the same request and message bytes."""
+    assert_same_both_ways(body)
