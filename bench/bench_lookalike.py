@@ -16,7 +16,7 @@ filled from ../shared/corpora on first use):
 
 "Carries a brand-like token" is decided here, independently of the engine's own rules: a
 dot-label of the host, with ``-``/``_`` removed and the ASCII visual folds applied (0→o, 1→l,
-rn→m), contains one of the brand's catalogue labels of 4+ letters within an approximate
+2→z, rn→m), contains one of the brand's catalogue labels of 4+ letters within an approximate
 substring distance of 0 (4 letters), 1 (5-8) or 2 (9+). JPCERT's brand names are mapped to
 catalogue ids by ``JPCERT_BRANDS`` below; rows of brands outside the catalogue are not counted.
 
@@ -203,19 +203,28 @@ def recall(engine: LookalikeEngine, csv_path: Path, show: int) -> None:
         f"catalogue covers {covered_rows:,} of {total_rows:,} JPCERT rows "
         f"({100 * covered_rows / max(total_rows, 1):.1f}%)"
     )
+    summary: dict[str, tuple[int, int]] = {}
     for key in sorted(stats):
         per = stats[key]
         tok = sum(v[0] for v in per.values())
         hit = sum(v[1] for v in per.values())
+        summary[key] = (hit, tok)
         print(
             f"\n{key}: {hit:,}/{tok:,} token-bearing hosts flagged as the right brand "
             f"= {100 * hit / max(tok, 1):.1f}%"
         )
         for bid, (t, h, other) in sorted(per.items(), key=lambda kv: -kv[1][0]):
             print(f"  {bid:12} {h:6,}/{t:6,} = {100 * h / max(t, 1):5.1f}%  (other brand: {other})")
+    print("\nsummary (issue 11 bar: held-out >= 95%):")
+    for key, (hit, tok) in sorted(summary.items()):
+        role = "held-out" if key.startswith("2023") else "tuning"
+        print(f"  {key:18} {role:8} {100 * hit / max(tok, 1):5.1f}%  ({hit:,}/{tok:,})")
     if show:
         for key in sorted(misses):
-            print(f"\nmissed {key} ({len(misses[key])}): {misses[key][:show]}")
+            # Held-out misses are never listed one by one (issue 11: no rule keyed to a
+            # held-out host); their counts per brand are above.
+            if not key.startswith("2023"):
+                print(f"\nmissed {key} ({len(misses[key])}): {misses[key][:show]}")
 
 
 def _half(name: str) -> str:
@@ -235,7 +244,7 @@ def _brand_word(m: LookalikeMatch) -> bool:
 def precision(engine: LookalikeEngine, path: Path) -> None:
     names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     flagged = [(n, m) for n in names if (m := engine.check(n)) is not None]
-    print(f"\npopular domains: {len(flagged)} of {len(names):,} flagged")
+    print(f"\npopular domains: {len(flagged)} of {len(names):,} flagged (issue 11 bar: <= 5)")
     for half in ("tune", "held-out"):
         part = [(n, m) for n, m in flagged if _half(n) == half]
         total = sum(1 for n in names if _half(n) == half)
@@ -293,7 +302,9 @@ def stop_words(path: Path) -> dict[str, list[str]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--corpora", type=Path, default=Path("/tmp/minuku-lookalike"))
-    ap.add_argument("--misses", type=int, default=0, help="show up to N missed hosts per group")
+    ap.add_argument(
+        "--misses", type=int, default=0, help="show up to N missed tuning-period hosts per group"
+    )
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument(
         "--stop-words", type=Path, metavar="WORDS", help="print stop words from a word list"
