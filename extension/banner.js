@@ -65,7 +65,13 @@
           linksEnabled = true;
           return { ok: true };
         }
-        const type = { report: "minuku:report", junk: "minuku:junk", delete: "minuku:delete", trust: "minuku:trustSender" }[name];
+        const type = {
+          report: "minuku:report",
+          reportBrand: "minuku:reportBrand",
+          junk: "minuku:junk",
+          delete: "minuku:delete",
+          trust: "minuku:trustSender",
+        }[name];
         return type ? send({ type }) : { ok: false };
       },
     });

@@ -16,7 +16,13 @@ async function main() {
   status.textContent = "";
   status.hidden = true;
   // The same one-click actions as the banner (report, junk, delete, trust), for this tab's mail.
-  const types = { report: "minuku:report", junk: "minuku:junk", delete: "minuku:delete", trust: "minuku:trustSender" };
+  const types = {
+    report: "minuku:report",
+    reportBrand: "minuku:reportBrand",
+    junk: "minuku:junk",
+    delete: "minuku:delete",
+    trust: "minuku:trustSender",
+  };
   const onAction = (name) =>
     types[name] ? browser.runtime.sendMessage({ type: types[name], messageId: answer.messageId, tabId: answer.tabId }) : { ok: false };
   renderReport(document, out, answer, { onOpenUrl: openUrl, onAction });

@@ -473,8 +473,8 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
     };
 
     // An action button: disabled while it runs, then a short "done" note (or the error).
-    const act = (name, key, fallback, cssClass) => {
-      const b = button(doc, cssClass || "act", label(strings, key, fallback), async () => {
+    const act = (name, key, fallback, cssClass, text) => {
+      const b = button(doc, cssClass || "act", text || label(strings, key, fallback), async () => {
         if (!onAction) return;
         b.setAttribute("disabled", "");
         try {
@@ -510,6 +510,12 @@ li { margin: 2px 0; overflow-wrap: anywhere; }
       }
       if (onAction && ALERTING.includes(verdict)) {
         actions.append(act("report", "report", "Report as phishing"));
+        // The brand's own address, where its official help names one (the host's catalogue).
+        const brand = payload.brand;
+        if (brand && brand.report_to) {
+          const text = label(strings, "reportBrand", "Report to {brand}").replace("{brand}", brand.name);
+          actions.append(act("reportBrand", "reportBrand", "", "act", text));
+        }
         if (verdict === "danger") {
           actions.append(act("junk", "junk", "Junk"));
           actions.append(act("delete", "delete", "Delete"));

@@ -16,7 +16,7 @@ import { badgeFor, decideDisplay, refine } from "./display.js";
 import { kindForError, localPayload } from "./local-payloads.js";
 import { junkFolderOf } from "./junk.js";
 import { normalizeOptions, toWireOptions } from "./options.js";
-import { safeUrl, validatePayload } from "./payload.js";
+import { reportAddress, safeUrl, validatePayload } from "./payload.js";
 
 export const MENU_ID = "minuku-check-selected";
 export const SCRIPT_ID = "minuku-banner";
@@ -216,10 +216,11 @@ export function createController({ browser, client, quickClient = client, locale
     return { payload: entry.payload, cached: false };
   }
 
-  /** The cached verdict for a message under the current options, if any. */
-  async function cachedPayload(messageId, ctx = newContext(messageId)) {
+  /** The cached verdict for a message under the current options, if any (`local`: its no-DNS part). */
+  async function cachedPayload(messageId, ctx = newContext(messageId), { local = false } = {}) {
     const info = await ctx.info;
     const { wire } = optionsFrom(await ctx.stored, info.accountId);
+    if (local) wire.offline = true;
     if ((await ctx.plan)?.restricted) wire.sender_lookups = false; // as checkMessage
     return cache.get(`${messageId}\n${JSON.stringify(wire)}`) ?? null;
   }
@@ -405,6 +406,21 @@ export function createController({ browser, client, quickClient = client, locale
       const to = [COUNCIL_REPORT_ADDRESS];
       await browser.compose.beginForward(t.messageId, "forwardAsAttachment", { to });
       return { ok: true, to };
+    },
+
+    // 「Amazonに報告」: the same forward, to the address the claimed brand's official help names.
+    // The address comes from the host's verdict for the message (the catalogue), never from
+    // the request, so a page cannot make the add-on address a forward to anyone else.
+    async "minuku:reportBrand"(msg, sender) {
+      const t = await actionTarget(msg, sender);
+      if (!t) return { ok: false };
+      // The full verdict, or its local part while DNS is still being asked (what the banner shows).
+      const ctx = newContext(t.messageId);
+      const payload = (await cachedPayload(t.messageId, ctx)) ?? (await cachedPayload(t.messageId, ctx, { local: true }));
+      const address = reportAddress(payload?.brand?.report_to);
+      if (!address || !["danger", "warning"].includes(payload.verdict)) return { ok: false };
+      await browser.compose.beginForward(t.messageId, "forwardAsAttachment", { to: [address] });
+      return { ok: true, to: [address] };
     },
 
     // 迷惑メール: marked as junk and moved to the account's Junk folder when it has one.

@@ -78,6 +78,8 @@ export const BANNER_KEYS = {
   whatNowReport: "bannerWhatNowReport",
   report: "bannerReport",
   reportDone: "bannerReportDone",
+  reportBrand: "bannerReportBrand",
+  reportBrandDone: "bannerReportDone",
   junk: "bannerJunk",
   junkDone: "bannerJunkDone",
   delete: "bannerDelete",

@@ -36,6 +36,15 @@ function obj(v, where) {
   return v;
 }
 
+// A mailbox the forward may go to: one plain address, nothing a compose window would read as
+// several recipients or a display name.
+const ADDRESS = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/;
+
+/** @returns {string|null} the address when it is one plain mailbox, else null */
+export function reportAddress(v) {
+  return typeof v === "string" && v.length <= 254 && ADDRESS.test(v) ? v : null;
+}
+
 function oneOf(v, allowed, where) {
   if (!allowed.includes(v)) throw new Invalid(`${where}: unexpected value`);
   return v;
@@ -54,7 +63,11 @@ export function validatePayload(raw) {
       brand:
         p.brand === null || p.brand === undefined
           ? null
-          : { id: str(obj(p.brand, "brand").id, "brand.id"), name: str(p.brand.name, "brand.name") },
+          : {
+              id: str(obj(p.brand, "brand").id, "brand.id"),
+              name: str(p.brand.name, "brand.name"),
+              report_to: reportAddress(p.brand.report_to),
+            },
       title: str(p.title, "title"),
       summary: str(p.summary, "summary"),
       reasons: arr(p.reasons, "reasons", (r, w) => ({

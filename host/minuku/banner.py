@@ -194,6 +194,11 @@ def _auth_lines(a: Analysis, lang: str) -> AuthSummaryPayload:
     )
 
 
+def _report_to(brand_id: str) -> str | None:
+    entry = _advice()["report_addresses"].get(brand_id)
+    return str(entry["address"]) if isinstance(entry, dict) else None
+
+
 def _advice_items(a: Analysis, lang: str) -> list[Advice]:
     from .catalogue import load
 
@@ -258,7 +263,9 @@ def render(a: Analysis, lang: Lang) -> BannerPayload:
         dns_status = "lying"
     payload = BannerPayload(
         verdict=a.verdict,
-        brand=Brand(id=a.brand, name=bname) if a.brand and bname else None,
+        brand=Brand(id=a.brand, name=bname, report_to=_report_to(a.brand))
+        if a.brand and bname
+        else None,
         title=title,
         summary=summary,
         reasons=reasons,

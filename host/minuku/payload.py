@@ -26,6 +26,7 @@ DnsStatus = Literal["ok", "offline", "failing", "lying"]
 class Brand:
     id: str
     name: str
+    report_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,11 @@ class _Payload(_Model):
 class Brand(_Payload):
     id: str
     name: str
+    report_to: str | None = Field(
+        default=None,
+        description="the address the brand's official help names for forwarding mail that"
+        " imitates it (data/advice.json, with its source); never taken from the mail",
+    )
 
 
 class Reason(_Payload):

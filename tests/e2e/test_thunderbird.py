@@ -718,7 +718,7 @@ def test_9_real_list_post_shows_nothing_online(tb: Thunderbird) -> None:
 def test_9_danger_links_inert_and_report_forward(tb: Thunderbird) -> None:
     """9.5: under danger a click on the mail's link does not open it: the banner shows the real
     target. 9.4: 「フィッシングとして報告」 opens a forward (as attachment) to the council,
-    prefilled, for the user to send."""
+    prefilled, for the user to send; 「Amazonにも報告」 one to Amazon's own address."""
     tb.set_storage({"autoCheck": True, "language": "ja", "offline": True})
     tb.select(PHISH[1])
     banner = wait_for_state(tb, PHISH[1], lambda s: s.get("present"), 30, 0.1)
@@ -745,6 +745,21 @@ def test_9_danger_links_inert_and_report_forward(tb: Thunderbird) -> None:
         (OUT / "9-report-compose.txt").write_text(repr(compose) + "\n", "utf-8")
         shown = " ".join([str(compose.get("to") or ""), *map(str, compose.get("pills") or [])])
         assert "info@antiphishing.jp" in shown, compose
+    finally:
+        tb.run(JS_CLOSE_COMPOSE)
+    _wait(lambda: not tb.run(JS_COMPOSE), 10)
+
+    # 9.4: 「Amazonにも報告」 forwards to the address Amazon's own help names (host catalogue).
+    assert "reportBrand" in banner["actions"], banner["actions"]
+    assert tb.run(JS_CLICK_BANNER_ACTION, ["reportBrand"])
+    try:
+        compose = _wait(
+            lambda: (c := tb.run(JS_COMPOSE)) and (c.get("to") or c.get("pills")) and c, 30
+        )
+        (OUT / "9-report-brand-compose.txt").write_text(repr(compose) + "\n", "utf-8")
+        shown = " ".join([str(compose.get("to") or ""), *map(str, compose.get("pills") or [])])
+        assert "reportascam@amazon.com" in shown and "antiphishing" not in shown, compose
+        tb.screenshot(OUT / "9-report-brand-compose-ja.png")
     finally:
         tb.run(JS_CLOSE_COMPOSE)
 

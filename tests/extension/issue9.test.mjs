@@ -7,7 +7,7 @@ import { badgeFor, decideDisplay, refine } from "../../extension/lib/display.js"
 import { validatePayload } from "../../extension/lib/payload.js";
 import { COUNCIL_REPORT_ADDRESS, TRUSTED_SENDERS_KEY, createController } from "../../extension/lib/controller.js";
 import { HostClient } from "../../extension/lib/hostclient.js";
-import { FakeHost, LOCALES, ManualTimers, dangerPayload, helloResponse, loadBannerDom, okPayload, payloadFor, settle } from "./helpers.mjs";
+import { FakeDocument, FakeHost, LOCALES, ManualTimers, dangerPayload, helloResponse, loadBannerDom, okPayload, payloadFor, settle } from "./helpers.mjs";
 
 const dom = loadBannerDom();
 
@@ -203,4 +203,77 @@ test("9.1: warm-up connects both hosts before any message is shown", async () =>
   await c.warmUp();
   assert.equal(host.framesOfType("hello").length, 1);
   assert.equal(quick.framesOfType("hello").length, 1);
+});
+
+// ---- 9.4: the brand's own report address (host catalogue: data/advice.json report_addresses)
+
+test("9.4: 'report to Amazon too' forwards to the address in the host's verdict, never one from the request", async () => {
+  const withAddress = (f) => {
+    const p = payloadFor(f);
+    return { ...p, brand: { ...p.brand, report_to: "reportascam@amazon.com" } };
+  };
+  const { c, browser } = rig({
+    fullHandler: (f) => (f.type === "hello" ? [helloResponse(f.id)] : [{ type: "result", protocol_version: 1, id: f.id, payload: withAddress(f) }]),
+  });
+  browser.shown.set(7, [1]);
+  // Nothing known about the message yet: refused rather than guessed.
+  assert.deepEqual(await c.onRuntimeMessage({ type: "minuku:reportBrand", messageId: 1 }, { tab: { id: 7 } }), { ok: false });
+  await c.onRuntimeMessage({ type: "minuku:getBanner" }, { tab: { id: 7 } });
+  await settle(10);
+  const r = await c.onRuntimeMessage(
+    { type: "minuku:reportBrand", messageId: 1, to: ["attacker@example.net"], address: "attacker@example.net" },
+    { tab: { id: 7 } },
+  );
+  assert.deepEqual(r, { ok: true, to: ["reportascam@amazon.com"] });
+  assert.deepEqual(browser.calls.forward, [[1, "forwardAsAttachment", { to: ["reportascam@amazon.com"] }]]);
+  // A message the tab does not show: refused.
+  assert.deepEqual(await c.onRuntimeMessage({ type: "minuku:reportBrand", messageId: 2 }, { tab: { id: 7 } }), { ok: false });
+});
+
+test("9.4: no brand report for calm mail, nor when the host names no address", async () => {
+  const { c, browser } = rig({
+    fullHandler: (f) => {
+      if (f.type === "hello") return [helloResponse(f.id)];
+      const p = payloadFor(f);
+      return [{ type: "result", protocol_version: 1, id: f.id, payload: { ...p, brand: { id: "amazon", name: "Amazon", report_to: "reportascam@amazon.com" } } }];
+    },
+  });
+  browser.shown.set(7, [2]); // an ok verdict naming the brand
+  await c.onRuntimeMessage({ type: "minuku:getBanner" }, { tab: { id: 7 } });
+  await settle(10);
+  assert.deepEqual(await c.onRuntimeMessage({ type: "minuku:reportBrand", messageId: 2 }, { tab: { id: 7 } }), { ok: false });
+  assert.deepEqual(browser.calls.forward, []);
+});
+
+test("9.4: a report address is one plain mailbox or nothing", async () => {
+  const { reportAddress } = await import("../../extension/lib/payload.js");
+  assert.equal(reportAddress("reportascam@amazon.com"), "reportascam@amazon.com");
+  for (const bad of [
+    "a@amazon.com, evil@example.net",
+    "Amazon <reportascam@amazon.com>",
+    "reportascam@amazon",
+    "reportascam@amazon.com\r\nBcc: evil@example.net",
+    "",
+    null,
+    42,
+    `${"a".repeat(65)}@amazon.com`,
+  ]) {
+    assert.equal(reportAddress(bad), null, String(bad));
+  }
+  const p = validatePayload(dangerPayload({ brand: { id: "amazon", name: "Amazon", report_to: "x@y.com; z@w.com" } }));
+  assert.equal(p.payload.brand.report_to, null);
+});
+
+test("9.4: the danger banner offers 'report to Amazon too' only when the host names an address", () => {
+  const strings = { reportBrand: "{brand}にも報告" };
+  const actionsOf = (payload) => {
+    const host = dom.buildBanner(new FakeDocument(), payload, { strings, display: decideDisplay(payload, { showOk: true }), onAction: () => ({ ok: true }) });
+    return [...host.shadowRoot.walk()].filter((e) => e.getAttribute?.("data-action")).map((e) => [e.getAttribute("data-action"), e.textContent]);
+  };
+  const withAddr = P(dangerPayload({ brand: { id: "amazon", name: "Amazon", report_to: "reportascam@amazon.com" } }));
+  assert.deepEqual(actionsOf(withAddr).find((a) => a[0] === "reportBrand"), ["reportBrand", "Amazonにも報告"]);
+  assert.ok(actionsOf(withAddr).find((a) => a[0] === "report"), "the council's report stays");
+  assert.equal(actionsOf(P(dangerPayload())).find((a) => a[0] === "reportBrand"), undefined);
+  const ok = P(okPayload({ brand: { id: "amazon", name: "Amazon", report_to: "reportascam@amazon.com" } }));
+  assert.equal(actionsOf(ok).find((a) => a[0] === "reportBrand"), undefined);
 });
