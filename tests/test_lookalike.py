@@ -362,6 +362,14 @@ def test_suffix_walk_agrees_with_publicsuffixlist(host: str) -> None:
 # Hosts below are JPCERT/CC-confirmed phishing hosts of 2019-2022 (the tuning period).
 
 
+def test_cn_is_listed_among_abused_tlds() -> None:
+    """.cn holds 28.7% of JPCERT/CC's confirmed phishing hosts of 2019-2022: an ambiguous
+    brand label as a subdomain of a random .cn name (epos.vdtrko.cn) is the brand's."""
+    assert _technique("epos.vdtrko.cn") == ("subdomain", "epos")
+    assert _technique("aeon.wvqtzpv.cn") == ("subdomain", "aeon")
+    assert check_domain("aeon.cn") is None
+
+
 def test_ambiguous_label_beside_other_words_under_an_abused_tld_is_the_brand() -> None:
     """'aeon' is also an English word, so alone it needs a strong affix; on a TLD most of
     whose registrations are abuse (Spamhaus, Interisle: .shop, .top, …) the kit's junk beside
@@ -377,10 +385,10 @@ def test_ambiguous_label_beside_other_words_under_an_abused_tld_is_the_brand() -
 def test_ambiguous_label_right_after_www_in_a_subdomain_is_the_brand() -> None:
     """www.aeon.<random>.cn is a host name written into a subdomain (the dotted form of
     'wwwinfoepos'); without the leading www the label stays an ordinary word."""
-    assert _technique("www.aeon.wvqtzpv.cn") == ("subdomain", "aeon")
+    assert _technique("www.aeon.wvqtzpv.com") == ("subdomain", "aeon")
     assert _technique("www.epos.a1k4sjpgx.cn") == ("subdomain", "epos")
     assert _technique("www.asccaeon.accooesa.jhmkue.com") == ("subdomain", "aeon")
-    assert check_domain("aeon.wvqtzpv.cn") is None
+    assert check_domain("aeon.wvqtzpv.com") is None
     assert check_domain("apple.stackexchange.com") is None
 
 
