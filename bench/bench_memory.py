@@ -181,10 +181,12 @@ def _host_run(path: Path, nameserver: str) -> dict[str, object]:
     del req
     sampler = _Sampler(p.pid)
     sampler.start()
+    began = time.perf_counter()
     p.stdin.write(frame)
     p.stdin.flush()
     del frame
     resp = _read_answer(p.stdout)
+    seconds = time.perf_counter() - began
     sampler.stop()
     peaks = {pid: (role, _status_kib(pid, "VmHWM")) for pid, role in _tree(p.pid).items()}
     p.stdin.close()
@@ -195,7 +197,13 @@ def _host_run(path: Path, nameserver: str) -> dict[str, object]:
         payload = resp.get("payload", {})
         codes = [r.get("code") for r in payload.get("reasons", [])]
         verdict = f"{payload.get('verdict')} {codes}"
-    return {"idle": idle, "peaks": peaks, "pss_peak_kib": sampler.pss_peak, "verdict": verdict}
+    return {
+        "idle": idle,
+        "peaks": peaks,
+        "pss_peak_kib": sampler.pss_peak,
+        "verdict": verdict,
+        "seconds": seconds,
+    }
 
 
 def _read_answer(stdout: IO[bytes]) -> dict[str, Any]:
@@ -298,7 +306,10 @@ class _Sampler(threading.Thread):
 def _print_host(h: dict[str, Any], size_mib: float) -> None:
     idle: dict[int, tuple[str, int, int]] = h["idle"]
     peaks: dict[int, tuple[str, int]] = h["peaks"]
-    print(f"host:  verdict {h['verdict']}; per process, peak RSS (VmHWM) and idle RSS before it:")
+    print(
+        f"host:  verdict {h['verdict']}, answered {h['seconds']:.2f} s after the frame was"
+        " written; per process, peak RSS (VmHWM) and idle RSS before it:"
+    )
     for pid, (role, hwm) in sorted(peaks.items(), key=lambda kv: -kv[1][1]):
         rss = idle.get(pid, ("", 0, 0))[1]
         print(
