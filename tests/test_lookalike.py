@@ -490,3 +490,9 @@ def test_co_branded_card_named_issuer_plus_mastercard_is_not_the_network() -> No
     assert check_domain("pcmastercard.ca") is None
     assert _technique("mastercard-login.top") == ("combosquat", "mastercard")
     assert _technique("securemastercard.com") == ("combosquat", "mastercard")
+
+
+def test_folded_brand_before_a_japanese_domain_piece() -> None:
+    """'arnazou-co-ip.<random>.buzz' (JPCERT/CC 2019-2022): rn→m gives 'amazou', one edit
+    from amazon, written before co-ip."""
+    assert _technique("arnazou-co-ip.djynverfv.buzz") == ("subdomain", "amazon")

@@ -706,6 +706,10 @@ class LookalikeEngine:
                 if piece in self._stops.get(p.folded, ()):
                     continue
                 dist = _osa(piece, p.label, limit)
+                folded = loose_ascii(piece)
+                if dist > limit and (folded != piece or p.folded != p.label):
+                    # Folded too (arnazou-co-ip: rn→m, then one edit from amazon).
+                    dist = _osa(folded, p.folded, limit)
                 if dist <= limit:
                     in_sub = sub and i < len([x for x in _JOIN_RE.split(sub) if x])
                     where = (
