@@ -496,3 +496,12 @@ def test_folded_brand_before_a_japanese_domain_piece() -> None:
     """'arnazou-co-ip.<random>.buzz' (JPCERT/CC 2019-2022): rn→m gives 'amazou', one edit
     from amazon, written before co-ip."""
     assert _technique("arnazou-co-ip.djynverfv.buzz") == ("subdomain", "amazon")
+
+
+def test_ambiguous_label_on_a_machine_made_domain() -> None:
+    """netstation.f5n1hfg4f1bj4ghdf65cvfvdg5fd.com (APLUS NET Station kit, JPCERT/CC
+    2019-2022): a registrable name switching between letters and digits four times or more
+    was made by a generator, which supports an ambiguous label in its subdomain."""
+    assert _technique("netstation.f5n1hfg4f1bj4ghdf65cvfvdg5fd.com") == ("subdomain", "aplus")
+    assert check_domain("netstation.example.com") is None
+    assert check_domain("apple.shop2020tokyo.com") is None  # two switches: a person's name
