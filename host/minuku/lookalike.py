@@ -1199,7 +1199,9 @@ def _segments(text: str, affixes: frozenset[str]) -> bool:
 def _machine_made(name: str) -> bool:
     """A registrable name that a generator made (f5n1hfg4f1bj4ghdf65cvfvdg5fd): ten or more
     characters switching between letters and digits four times or more. 88 of 80,082
-    popular domains are such names, themselves ad or throw-away domains."""
+    popular domains are such names, mostly ad and throw-away domains, a few leet or Arabizi
+    spellings (b3st0ff3rs, al3ab-rwa2an): it only supports an ambiguous brand label, never
+    makes a look-alike alone."""
     if len(name) < 10 or _DIGIT_RE.search(name) is None:
         return False
     switches = 0
