@@ -505,3 +505,9 @@ def test_ambiguous_label_on_a_machine_made_domain() -> None:
     assert _technique("netstation.f5n1hfg4f1bj4ghdf65cvfvdg5fd.com") == ("subdomain", "aplus")
     assert check_domain("netstation.example.com") is None
     assert check_domain("apple.shop2020tokyo.com") is None  # two switches: a person's name
+
+
+def test_apple_store_and_applecare_are_apple_labels() -> None:
+    """'Apple Store' (a JPCERT/CC brand name) and AppleCare are Apple's own words: glued to
+    anything in a subdomain they are Apple's (applestore-info.<random>.net)."""
+    assert _technique("applestore-info.niokamandnd.org") == ("subdomain", "apple")
