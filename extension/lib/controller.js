@@ -165,6 +165,12 @@ export function createController({ browser, client, quickClient = client, locale
     return bannerStrings(translators[locale === "ja" ? "ja" : "en"]);
   }
 
+  // What each tab was last seen showing (messageDisplay.onMessagesDisplayed): the banner
+  // script's request needs no round trip to ask again. The answer is still checked against
+  // Thunderbird before it is returned (isDisplayed), so a stale entry costs nothing but a
+  // "stale" answer.
+  const shownIn = new LruCache(32); // tabId -> message ids
+
   async function displayedIds(tabId) {
     try {
       return messagesOf(await browser.messageDisplay.getDisplayedMessages(tabId)).map((m) => m.id);
@@ -355,10 +361,11 @@ export function createController({ browser, client, quickClient = client, locale
     // Banner script: the verdict for the message ITS document shows (null payload: nothing to
     // draw). The answer names the message, so the banner script asks once instead of asking
     // "which message am I" first: one round trip less before the first banner.
-    async "minuku:getBanner"(msg, sender) {
+    async "minuku:getBanner"(msg, sender, fresh = false) {
       const tabId = sender?.tab?.id;
       if (tabId === undefined) return { messageId: null, payload: null };
-      const ids = await displayedIds(tabId);
+      const seen = fresh ? undefined : shownIn.get(tabId);
+      const ids = seen ?? (await displayedIds(tabId));
       if (ids.length !== 1) return { messageId: null, payload: null };
       const messageId = ids[0];
       const ctx = displayContext(messageId);
@@ -371,7 +378,11 @@ export function createController({ browser, client, quickClient = client, locale
         [payload, show] = await Promise.all([cachedPayload(messageId, ctx), userShow(messageId, opts, ctx)]);
       }
       displays.delete(messageId);
-      if (!(await isDisplayed(tabId, messageId))) return { messageId, payload: null, stale: true };
+      if (!(await isDisplayed(tabId, messageId))) {
+        // The display event of this document's message may not have come yet: ask Thunderbird.
+        if (seen) return handlers["minuku:getBanner"](msg, sender, true);
+        return { messageId, payload: null, stale: true };
+      }
       if (!payload) return { messageId, payload: null };
       const ans = answer(messageId, payload, show);
       setBadge(tabId, ans); // the banner does not wait for the toolbar (setBadge never rejects)
@@ -514,6 +525,7 @@ export function createController({ browser, client, quickClient = client, locale
     /** messageDisplay.onMessagesDisplayed: start checking before the banner script asks. */
     async onMessagesDisplayed(tab, list) {
       const msgs = messagesOf(list);
+      if (typeof tab?.id === "number") shownIn.set(tab.id, msgs.map((m) => m.id));
       // The previous message's verdict is not this one's; the checks need not wait for that.
       const cleared = setBadge(tab?.id, null);
       if (msgs.length !== 1) return cleared;

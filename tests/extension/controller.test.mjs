@@ -456,6 +456,26 @@ test("9.1: a display and its banner request share one read of the options, the h
   assert.equal(host.framesOfType("check").length, 1, "one full check");
   // A later display of another message reads afresh (options may have changed meanwhile).
   browser.shown.set(7, [2]);
+  const next = c.onMessagesDisplayed({ id: 7 }, { messages: [{ id: 2 }] });
   await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  await next;
   assert.equal(storageReads, 2);
+});
+
+test("9.1: the banner's request uses the tab's last display event, and asks Thunderbird when that is behind", async () => {
+  const { c, browser } = setup();
+  let asked = 0;
+  const gdm = browser.messageDisplay.getDisplayedMessages;
+  browser.messageDisplay.getDisplayedMessages = async (t) => ((asked += 1), gdm(t));
+  browser.shown.set(7, [1]);
+  await c.onMessagesDisplayed({ id: 7 }, { messages: [{ id: 1 }] });
+  const first = await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  assert.equal(first.messageId, 1);
+  assert.equal(asked, 1, "only the staleness check asked Thunderbird");
+  // Message 3 is shown, but its display event has not reached the background yet.
+  browser.shown.set(7, [3]);
+  const second = await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  assert.equal(second.messageId, 3, "the answer is for the message the tab shows");
+  assert.equal(second.payload.verdict, "danger");
+  assert.match(second.payload.title, /\[C\]$/);
 });
