@@ -511,3 +511,11 @@ def test_apple_store_and_applecare_are_apple_labels() -> None:
     """'Apple Store' (a JPCERT/CC brand name) and AppleCare are Apple's own words: glued to
     anything in a subdomain they are Apple's (applestore-info.<random>.net)."""
     assert _technique("applestore-info.niokamandnd.org") == ("subdomain", "apple")
+
+
+def test_brand_typo_written_across_its_own_hyphen() -> None:
+    """'eki-neetnet.club' (JPCERT/CC 2019-2022): えきねっと writes itself eki-net; a span that
+    begins with the label's own first part and runs past the hyphen is the brand typo'd, not
+    a word that holds it (einetwork stays clean)."""
+    assert _technique("eki-neetnet.club") == ("typo", "ekinet")
+    assert check_domain("einetwork.com") is None

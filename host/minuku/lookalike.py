@@ -984,7 +984,16 @@ class LookalikeEngine:
                 # glued_typos false guards the registrable name, where a real site's word
                 # lives (skinet, einetwork); a throw-away subdomain label is the kit's
                 # (ekiinetclom.<random>): there only short labels stay whole-part.
-                if p.whole_typos and (in_name or p.short) and not (a in edges and z in edges):
+                # A span that begins a part and runs past a hyphen (eki-neetnet, ekl-neette)
+                # is the brand written with a hyphen of its own, not a word holding it.
+                cut = min((e for e in hyphens if a < e < z), default=0)
+                across = a in edges and cut > a and text[a:cut] == target[: cut - a]
+                if (
+                    p.whole_typos
+                    and (in_name or p.short)
+                    and not (a in edges and z in edges)
+                    and not (across and not p.short)
+                ):
                     continue
                 if not allowed(a, z):
                     continue
