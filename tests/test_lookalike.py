@@ -519,3 +519,12 @@ def test_brand_typo_written_across_its_own_hyphen() -> None:
     a word that holds it (einetwork stays clean)."""
     assert _technique("eki-neetnet.club") == ("typo", "ekinet")
     assert check_domain("einetwork.com") is None
+
+
+def test_ambiguous_label_beside_a_typo_of_its_brands_other_name() -> None:
+    """'netation-aplus2.com' (JPCERT/CC 2019-2022): APLUS's ambiguous 'aplus' beside
+    'netation', two edits from its NET Station; a word that holds the label is no support of
+    itself (applegate is not a typo of applecare supporting 'apple')."""
+    assert _technique("netation-aplus2.com") == ("combosquat", "aplus")
+    assert check_domain("applegate.co.uk") is None
+    assert check_domain("daiwaweb.com") is None

@@ -432,6 +432,12 @@ class LookalikeEngine:
         for g in self._glue_loose:
             self._glue_loose_by.setdefault(g[1].label, []).append(g)
         self._word_labels = cat.lookalike.word_labels
+        # Labels of eight letters or more per brand: a typo of one supports an ambiguous
+        # label of the same brand (_sibling_typo).
+        self._long_labels: dict[str, tuple[str, ...]] = {
+            b.id: tuple(lb.label for lb in b.labels if len(lb.label) >= 8 and lb.label.isalpha())
+            for b in cat.brands
+        }
         self._abused_tlds = cat.lookalike.abused_tlds
         self._no_affixes = tuple(a for a in self._affixes if a.startswith("no"))
         self._check_host = capped_cache(cache_size, DNS_NAME_CHARS)(self._check_normalised)
@@ -829,6 +835,7 @@ class LookalikeEngine:
                 and not self._glued_support(p.brand_id, text[:a], text[z:])
                 and not self._www_led(text, a, z, edges)
                 and not (not in_name and _country_part_after(text, z, hyphens))
+                and not self._sibling_typo(p.brand_id, p.label, context)
             ):
                 continue
             # 'amazom' is a typo of amazon before it is the brand's short 'amaz' + m: a
@@ -872,6 +879,24 @@ class LookalikeEngine:
         # From the label's start: hyphens are dots too (www-info-epos).
         prefix = text[:a]
         return prefix.startswith("www") and _segments(prefix, self._affixes)
+
+    def _sibling_typo(self, brand_id: str, label: str, context: Iterable[str]) -> bool:
+        """A token of the host is a typo of another long label of the same brand
+        (netation-aplus2: 'netation' is two edits from APLUS's 'netstation'): kits keep the
+        brand's two names together and misspell one."""
+        for other in self._long_labels.get(brand_id, ()):
+            if other == label:
+                continue
+            for tok in context:
+                if (
+                    len(tok) >= 6
+                    and label not in tok  # another token: 'applegate' is no support of itself
+                    and tok[0] == other[0]
+                    and tok != other
+                    and 0 < _osa(tok, other, 2) <= 2
+                ):
+                    return True
+        return False
 
     def _glued_support(self, brand_id: str, before: str, after: str) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
