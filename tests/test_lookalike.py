@@ -528,3 +528,10 @@ def test_ambiguous_label_beside_a_typo_of_its_brands_other_name() -> None:
     assert _technique("netation-aplus2.com") == ("combosquat", "aplus")
     assert check_domain("applegate.co.uk") is None
     assert check_domain("daiwaweb.com") is None
+
+
+def test_typo_of_an_ambiguous_label_alone_under_an_abused_tld() -> None:
+    """'www.mistorb.top' (JPCERT/CC 2019-2022): the ambiguous label typo'd is nobody's word,
+    so an abused TLD supports it even as the whole name; spelled right alone it stays clean."""
+    assert _technique("www.mistorb.top") == ("typo", "micard")
+    assert check_domain("mistore.top") is None

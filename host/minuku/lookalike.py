@@ -825,7 +825,8 @@ class LookalikeEngine:
             # brand: as a token of the host, or glued right next to it (appleverify,
             # epospointcard).
             # The whole registrable name alone gets no support from where it is (aeon.top).
-            alone = in_name and a == 0 and z == len(text)
+            # (A typo of it alone does: mistorb.top is nobody's word.)
+            alone = in_name and a == 0 and z == len(text) and dist == 0
             if (
                 p.ambiguous
                 and not relaxed
