@@ -535,3 +535,9 @@ def test_typo_of_an_ambiguous_label_alone_under_an_abused_tld() -> None:
     so an abused TLD supports it even as the whole name; spelled right alone it stays clean."""
     assert _technique("www.mistorb.top") == ("typo", "micard")
     assert check_domain("mistore.top") is None
+
+
+def test_brand_bare_jp_name_still_has_its_subdomains_read() -> None:
+    """plala.jp is no TLD swap, but another brand in its subdomain still is a look-alike."""
+    assert _technique("amazon-login.plala.jp") == ("subdomain", "amazon")
+    assert check_domain("www.plala.jp") is None

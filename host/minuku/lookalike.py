@@ -64,21 +64,21 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    holder priority in 2001).
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
-genuinely runs is listed in its ownership with a ``source`` (country domains of its exact
-name, paypal.ru, visa.com.ar, only where we know them to be the brand's: "knowledge" says so).
-A third party's site built on an unambiguous brand name plus another word (netflixlife,
-docomo-ryokin, microsoftinsider, hotmail-iniciar-sesion) stays a combosquat: its name is
-exactly what a phishing kit registers (amazon-security-jp), a reader cannot tell the two apart,
-and only ownership or DNS corroboration takes it off. Measured (2026-11-30): brand + other
-word is 14% of the 2019-2022 phishing hosts flagged and 7% of 2023's; calling a brand +
-dictionary words clean would clear 4 of the 15 tune-half popular domains it flags and lose
-hundreds of phishing hosts (amazon-contacts, amazonliving, mufg-mitsubishi, reset-service-
-appleid-apple), because kits write dictionary words too. Card networks are the exception by
-how they license their name: '<issuer> Mastercard' co-branded cards (gomastercard,
-pcmastercard) are the issuer's, so ``mastercard`` is an edge label. A real collision is handled by a general
-rule, never a per-domain exception: dictionary and romaji stop words per label (doomo どうも),
-Japanese-word labels followed by the particle "no" and a word (``word_labels``: mizuho-no-kuni
-瑞穂の国), token boundaries and the rules above.
+genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
+paypal.ru, visa.com.ar, only where we know them to be the brand's: "knowledge" says so). A third
+party's site built on an unambiguous brand name plus another word (netflixlife, docomo-ryokin,
+microsoftinsider, hotmail-iniciar-sesion) stays a combosquat: its name is exactly what a
+phishing kit registers (amazon-security-jp), a reader cannot tell the two apart, and only
+ownership or DNS corroboration takes it off. Measured (2026-11-30): brand + other word is 14% of
+the 2019-2022 phishing hosts flagged and 7% of 2023's; calling a brand + dictionary words clean
+would clear 4 of the 15 tune-half popular domains it flags and lose some 200 phishing hosts of
+2019-2022 by a rough count (amazon-contacts, amazonliving, mufg-mitsubishi,
+reset-service-appleid-apple), because kits write dictionary words too. Card networks are the
+exception by how they license their name: '<issuer> Mastercard' co-branded cards (gomastercard,
+pcmastercard) are the issuer's, so ``mastercard`` is an edge label. A real collision is handled
+by a general rule, never a per-domain exception: dictionary and romaji stop words per label
+(doomo どうも), Japanese-word labels followed by the particle "no" and a word (``word_labels``:
+mizuho-no-kuni 瑞穂の国), token boundaries and the rules above.
 
 Online, ``corroborated_owner`` lets DNS show that an unlisted brand-like From domain is the
 brand's own: all its NS hosts under the brand's ``ns_suffixes`` (never MX; see there).
@@ -147,7 +147,8 @@ _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
 _MIN_TYPO_TOKEN = 4
 # Not a token of any host: marks support for an ambiguous label that comes from where the
-# host is (an abused TLD, the label after a leading "www"), not from a word in it.
+# host is (an abused TLD, a dynamic DNS name, a machine-made registrable name, the label
+# after a leading "www"), not from a word in it.
 _SUPPORT = "\x00"
 _WWW_RE = re.compile(r"www[0-9]{0,2}")
 _MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
@@ -663,14 +664,22 @@ class LookalikeEngine:
             better = self._analyse_sub(sub, name, context, relaxed, hosting, reg)
             if better is not None:
                 return better
+        if (
+            hit is not None
+            and hit.kind == "exact"
+            and suffix == "jp"
+            and not relaxed
+            and self._jp_org_name(hit.brand_id, hit.label)
+        ):
+            # plala.jp beside plala.or.jp: when the general-use .jp opened (JPRS, 2001) the
+            # holder of <name>.co.jp/.or.jp/.ne.jp had priority for <name>.jp, and a .jp
+            # registrant needs a Japanese address; no phishing host of 2019-2022 is a brand's
+            # bare name under .jp. No TLD swap, then; its subdomain labels are still read.
+            if not sub:
+                return None
+            hit, name = None, ""
         if hit is not None:
             if hit.kind == "exact":
-                if suffix == "jp" and not relaxed and self._jp_org_name(hit.brand_id, hit.label):
-                    # plala.jp beside plala.or.jp: when the general-use .jp opened (JPRS,
-                    # 2001) the holder of <name>.co.jp/.or.jp/.ne.jp had priority for
-                    # <name>.jp, and a .jp registrant needs a Japanese address; no phishing
-                    # host of 2019-2022 is a brand's bare name under .jp.
-                    return None
                 return "tld_swap", hit.brand_id, f"{hit.label} under .{suffix}"
             if hit.kind in ("visual", "typo"):
                 return "typo", hit.brand_id, hit.detail
