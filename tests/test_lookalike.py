@@ -541,3 +541,11 @@ def test_brand_bare_jp_name_still_has_its_subdomains_read() -> None:
     """plala.jp is no TLD swap, but another brand in its subdomain still is a look-alike."""
     assert _technique("amazon-login.plala.jp") == ("subdomain", "amazon")
     assert check_domain("www.plala.jp") is None
+
+
+def test_appleid_typo_in_a_subdomain_but_not_glued_in_a_registrable_name() -> None:
+    """'applieid.epplie.org' (JPCERT/CC 2019-2022) is Apple ID typo'd in a throw-away label;
+    in a registrable name a glued typo is another word (appledaily: apple + daily)."""
+    assert _technique("applieid.epplie.org") == ("subdomain", "apple")
+    assert check_domain("appledaily.com") is None
+    assert check_domain("applied.example.com") is None
