@@ -4,8 +4,8 @@ native-messaging host, as the add-on's background queue sends them.
     PYTHONPATH=host .venv-test/bin/python bench/bench_arrival.py [N] [--window K] [--corpus DIR]
 
 Starts ``python -m minuku host`` (the same process Thunderbird starts), says hello, then sends
-N ``check`` requests with at most K in flight (the add-on keeps IN_FLIGHT = 6 on its
-background port), offline, each message base64 as the add-on sends it. Reports messages/s and
+N ``check`` requests with at most K in flight (the add-on keeps IN_FLIGHT = 12 on its
+background port while nobody reads), offline, each message base64 as the add-on sends it. Reports messages/s and
 the host's memory (RSS of the host and its check worker, via /proc) at 10 points, so a growing
 footprint would show. Messages: the generated bench corpus (corpus.py) cycled to N, or real
 mail from --corpus (every *.eml under DIR, cycled). Target: >= 200 messages/s offline and a
@@ -65,7 +65,7 @@ def _recv(stdout: object) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int, nargs="?", default=10000)
-    ap.add_argument("--window", type=int, default=6)
+    ap.add_argument("--window", type=int, default=12)
     ap.add_argument("--corpus", type=Path)
     args = ap.parse_args()
     if args.corpus:

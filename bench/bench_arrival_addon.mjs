@@ -8,7 +8,7 @@
 // heap stays flat once the kept-results store is full (it holds at most 20,000 records).
 import { performance } from "node:perf_hooks";
 
-import { createArrival } from "../extension/lib/arrival.js";
+import { createArrival, stagesLine } from "../extension/lib/arrival.js";
 import { HostClient } from "../extension/lib/hostclient.js";
 import { memoryStorage } from "../extension/lib/idb-kv.js";
 import { INBOX, fakeMailBrowser, mail, translate, verdictPayload } from "../tests/extension/arrival-fakes.mjs";
@@ -56,3 +56,5 @@ const s = (performance.now() - t0) / 1000;
 console.log(`${N} messages, add-on side (instant fake host): ${s.toFixed(1)} s = ${Math.round(N / s)} messages/s; ${checks} host requests`);
 console.log(`heap after GC, MB: ${samples.map(([n, mb]) => `${n}:${mb.toFixed(1)}`).join(", ")}`);
 console.log(`kept records: ${arrival.store.size}`);
+const job = arrival.status().jobs[0];
+console.log(`stages, ms per message (summed over overlapping checks): ${stagesLine(job.stages, job.done)}`);
