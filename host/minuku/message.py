@@ -15,6 +15,7 @@ import html.parser
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -510,9 +511,46 @@ def url_host(href: str) -> str | None:
     return idna_to_unicode(host)
 
 
+# Every code point that re.IGNORECASE folds onto "www" (checked over all of Unicode: only
+# ASCII), for finding where a "www." match may start in text that is not ASCII.
+_WWW_RE = re.compile(r"[wW][wW][wW]\.")
+
+
+def _bare_urls(text: str) -> Iterator[re.Match[str]]:
+    """``_BARE_URL_RE.finditer(text)``, found faster (speed, issue 10).
+
+    A case-insensitive pattern led by an alternation has no literal prefix, so sre tries it at
+    every position (~57 µs on a 3 KB list post). Every match starts 4 or 5 characters before a
+    "://" (http, https, or httpſ: U+017F folds onto "s") or at a "www." in any case. Those
+    places are found with str.find, and the same pattern is matched at each one, left to right,
+    skipping places inside the previous match: finditer's matches exactly (a place that is no
+    match start is only tried and dropped)."""
+    starts: list[int] = []
+    pos = text.find("://")
+    while pos != -1:
+        starts += (pos - 5, pos - 4)
+        pos = text.find("://", pos + 3)
+    if text.isascii():  # lower() keeps ASCII positions
+        low = text.lower()
+        pos = low.find("www.")
+        while pos != -1:
+            starts.append(pos)
+            pos = low.find("www.", pos + 1)
+    else:
+        starts += (m.start() for m in _WWW_RE.finditer(text))
+    end = 0
+    for start in sorted(starts):
+        if start < end:  # negative, or inside the last match (finditer goes on after it)
+            continue
+        m = _BARE_URL_RE.match(text, start)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def _text_links(text: str) -> list[Link]:
     out = []
-    for m in _BARE_URL_RE.finditer(text):
+    for m in _bare_urls(text):
         url = m.group(0).rstrip(".,;:!?")
         out.append(make_link(url, url, "text", "text"))
         if len(out) >= MAX_LINKS:

@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 
 MAX_SCAN_CHARS = 200_000
+# The ASCII characters str.split() splits on (str.isspace), to delete with str.translate
+_ASCII_SPACE: dict[int, None] = {c: None for c in range(128) if chr(c).isspace()}
 
 
 @cache
@@ -27,12 +29,22 @@ def _keyed() -> tuple[tuple[str, str], ...]:
     return tuple((p, "".join(p.split())) for p in sorted(phrases(), key=len, reverse=True))
 
 
+@cache
+def _ascii_keyed() -> tuple[tuple[str, str], ...]:
+    """``_keyed()`` without the phrases a text of ASCII alone cannot hold (two thirds are
+    Japanese): each ``key in text`` scans the whole body (speed, issue 10)."""
+    return tuple((p, key) for p, key in _keyed() if key.isascii())
+
+
 def find_pressure(subject: str, body: str) -> list[str]:
     """The pressure phrases present, most specific (longest) first, without overlaps."""
     text = unicodedata.normalize("NFKC", subject + "\n" + body[:MAX_SCAN_CHARS]).lower()
-    text = "".join(text.split())  # Japanese mail breaks lines mid-phrase
+    ascii_only = text.isascii()
+    # Japanese mail breaks lines mid-phrase: white space goes. In ASCII text str.split's white
+    # space is exactly _ASCII_SPACE, and translate drops it in half the time (speed, issue 10).
+    text = text.translate(_ASCII_SPACE) if ascii_only else "".join(text.split())
     found: list[str] = []
-    for p, key in _keyed():
+    for p, key in _ascii_keyed() if ascii_only else _keyed():
         if key in text and not any(key in f for f in found):
             found.append(p)
     return found

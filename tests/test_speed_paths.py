@@ -1,0 +1,167 @@
+"""Issue 10 (honest speed): every fast path gives exactly the answer of the code it replaced.
+
+Each fast path below is held to a plain reference implementation (the code as it was), on
+hostile inputs written out here: a speed-up that changed one verdict would be a bug.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from minuku import claims, message, pressure
+from minuku.claims import default_detector
+from minuku.confusables import loose_ascii, skeleton
+
+# ---- bare URLs in text (message._bare_urls)
+
+_REFERENCE_URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'「」『』（）()、。\u3000]+", re.IGNORECASE
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "://",
+        "see http://a.example/x, and HTTPS://B.example.",
+        "hTtPs://mixed.example wWw.Mixed.example",
+        # U+017F LATIN SMALL LETTER LONG S folds onto "s" under re.IGNORECASE
+        "httpſ://long-s.example",
+        # one match runs over the next scheme: finditer resumes after it, and so must we
+        "http://a.example/http://b.example www.www.c.example",
+        "xhttp://glued.example ab://https://x.example",
+        "http:/one-slash.example https//no-colon.example www..://http://",
+        "ｈｔｔｐ://full-width-is-no-match.example",
+        # non-ASCII text: "www." is found by a regex, not in a lowered copy (İ lowers to two)
+        "İİİ www.after-dotted-i.example 「http://kagi.example」、WWW.X.example",
+        "\u3000https://ideographic-space.example\u3000www.y.example。",
+    ],
+)
+def test_bare_urls_are_finditers_matches(text: str) -> None:
+    got = [m.span() for m in message._bare_urls(text)]
+    assert got == [m.span() for m in _REFERENCE_URL_RE.finditer(text)]
+
+
+def test_bare_url_pattern_is_still_the_reference() -> None:
+    """_bare_urls finds match starts by the pattern's shape: a changed pattern needs a look."""
+    assert message._BARE_URL_RE.pattern == _REFERENCE_URL_RE.pattern
+    assert message._BARE_URL_RE.flags == _REFERENCE_URL_RE.flags
+
+
+def test_only_ascii_folds_onto_www_and_only_long_s_onto_https() -> None:
+    """The fast path assumes re.IGNORECASE folds nothing but ASCII onto h, t, p, w, and only
+    U+017F onto s (checked over every code point)."""
+    folds = {}
+    for letter in "htpsw":
+        rx = re.compile(letter, re.IGNORECASE)
+        folds[letter] = {
+            c
+            for c in map(chr, range(0x110000))
+            if not 0xD800 <= ord(c) <= 0xDFFF and rx.fullmatch(c)
+        }
+    assert folds["s"] == {"s", "S", "\u017f"}
+    for letter in "htpw":
+        assert folds[letter] == {letter, letter.upper()}
+
+
+# ---- pressure phrases (pressure.find_pressure)
+
+
+def _reference_pressure(subject: str, body: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", subject + "\n" + body[: pressure.MAX_SCAN_CHARS]).lower()
+    text = "".join(text.split())
+    found: list[str] = []
+    for p, key in pressure._keyed():
+        if key in text and not any(key in f for f in found):
+            found.append(p)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Urgent: verify your account", "Act now\x1cwithin 24\x1fhours or it is suspended."),
+        # full-width ASCII and the Kelvin sign become ASCII under NFKC: the ASCII path
+        ("ＵＲＧＥＮＴ", "ｖｅｒｉｆｙ　ｙｏｕｒ　ａｃｃｏｕｎｔ \u212a"),
+        ("【重要】至急ご確認ください", "24時間以内に\r\nアカウントを確認\nしてください。"),
+        ("", ""),
+        ("plain", "nothing to see\there\x0b\x0c"),
+    ],
+)
+def test_pressure_fast_paths_equal_reference(subject: str, body: str) -> None:
+    assert pressure.find_pressure(subject, body) == _reference_pressure(subject, body)
+
+
+def test_ascii_space_table_is_str_split_white_space() -> None:
+    expected = {c for c in range(128) if chr(c).split() == []}
+    assert set(pressure._ASCII_SPACE) == expected
+
+
+# ---- claims: skeleton and _norm of ASCII, the name prefilter
+
+
+def test_skeleton_only_lowercases_ascii() -> None:
+    """claims._skeleton relies on confusables' documented deviation: ASCII is lower-cased only."""
+    every_ascii = "".join(map(chr, range(128)))
+    assert skeleton(every_ascii) == every_ascii.lower()
+    for ch in every_ascii:
+        assert claims._skeleton(ch) == skeleton(ch)
+
+
+def _reference_norm(text: str) -> str:
+    out = [ch if ch.isalnum() or ch in claims._KEEP else " " for ch in skeleton(text[:512])]
+    text = " ".join("".join(out).split()).strip(".' ")
+    return claims._JA_SPACE_RE.sub("", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(map(chr, range(128))),
+        "[linux-nfc] [PATCH v2 3/5] nfc: fix",
+        "..Amazon.co.jp's  'Support'!!",
+        "\x1cAmazon\x1fSecurity\x7f",
+        "A" * 600 + " amazon",
+        "Ａｍａｚｏｎ カスタマーサービス",
+        "Аmazon",  # Cyrillic А: the general path
+    ],
+)
+def test_norm_fast_path_equals_reference(text: str) -> None:
+    assert claims._norm.__wrapped__(text) == _reference_norm(text)
+
+
+def _reference_brands(det: claims.ClaimDetector, text: str, rule: claims._Rule) -> list[str]:
+    """_brands with no prefilter: every catalogue name, in order."""
+    if not text:
+        return []
+    found: list[str] = []
+    for candidate, is_loose in ((text, False), (loose_ascii(text), True)):
+        for name in det._names:
+            if name.brand_id in found or (name.loose if is_loose else name.norm) not in candidate:
+                continue
+            probe = claims._Name(name.brand_id, name.loose, name.loose, name.ambiguous)
+            if rule(probe if is_loose else name, candidate):
+                found.append(name.brand_id)
+    return found
+
+
+def test_name_prefilter_keeps_every_name_that_is_in_the_text() -> None:
+    det = default_detector()
+    texts = [claims._norm(n.norm) for n in det._names]
+    texts += [
+        " ".join(n.norm for n in det._names),  # every name at once: order must hold
+        claims._norm("Arnazon PayPaI 楽天カード amazon.co.jp rakuten"),
+        "a",
+        "",
+    ]
+
+    def every(n: claims._Name, t: str) -> bool:
+        return True
+
+    for text in texts:
+        assert det._brands(text, every) == _reference_brands(det, text, every), text
+        rule = det._whole_or_word
+        assert det._brands(text, rule) == _reference_brands(det, text, rule), text
