@@ -549,3 +549,27 @@ def test_appleid_typo_in_a_subdomain_but_not_glued_in_a_registrable_name() -> No
     assert _technique("applieid.epplie.org") == ("subdomain", "apple")
     assert check_domain("appledaily.com") is None
     assert check_domain("applied.example.com") is None
+
+
+def test_engine_piece_cache_is_bounded_and_keeps_no_long_key() -> None:
+    """memo.StrCache (the engine's piece-candidate cache) empties itself when full and never
+    keeps a key over its ceiling: a 1 MB label from a mail is computed, not stored."""
+    from minuku.memo import StrCache
+
+    calls: list[str] = []
+
+    def f(s: str) -> int:
+        calls.append(s)
+        return len(s)
+
+    c = StrCache(f, maxsize=2, max_key_chars=10)
+    assert [c("abc"), c("abc"), c("x" * 11), c("x" * 11)] == [3, 3, 11, 11]
+    assert calls == ["abc", "x" * 11, "x" * 11]
+    c("d")
+    c("e")  # full: emptied, then "e" kept
+    assert len(c) <= 2 and c.key_chars <= 2 * 10
+    engine = LookalikeEngine(catalogue.load(), cache_size=4)
+    for i in range(50):
+        engine.check(f"amazon-{i}-" + "a" * 5000 + ".example")
+        engine.check(f"amaz0n-{i}.example")
+    assert len(engine._candidates) <= 4 and engine._candidates.key_chars <= 4 * 253
