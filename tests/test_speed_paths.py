@@ -165,3 +165,100 @@ def test_name_prefilter_keeps_every_name_that_is_in_the_text() -> None:
         assert det._brands(text, every) == _reference_brands(det, text, every), text
         rule = det._whole_or_word
         assert det._brands(text, rule) == _reference_brands(det, text, rule), text
+
+
+# ---- Received headers (auth.boundary._tokens, _split_date), RFC 5321 §4.4
+
+
+def _reference_tokens(text: str) -> list[tuple[str, str]]:
+    """boundary._tokens as it was: one character at a time."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "(":
+            depth, j = 1, i + 1
+            while j < n and depth:
+                if text[j] == "\\":
+                    j += 1
+                elif text[j] == "(":
+                    depth += 1
+                elif text[j] == ")":
+                    depth -= 1
+                j += 1
+            out.append(("comment", text[i + 1 : j - 1 if depth == 0 else j]))
+            i = j
+            continue
+        j = i
+        in_bracket = False
+        while j < n:
+            ch = text[j]
+            if ch == "[":
+                in_bracket = True
+            elif ch == "]":
+                in_bracket = False
+            elif not in_bracket and (ch.isspace() or ch == "("):
+                break
+            j += 1
+        out.append(("word", text[i:j]))
+        i = j
+    return out
+
+
+def _reference_split_date(value: str) -> tuple[str, str | None]:
+    depth = 0
+    last = -1
+    for i, ch in enumerate(value):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == ";" and depth == 0:
+            last = i
+    if last < 0:
+        return value, None
+    return value[:last], value[last + 1 :].strip() or None
+
+
+_RECEIVED_HOSTILE = [
+    "from mail.example (mail.example [192.0.2.1]) by mx.example with ESMTPS id X; Sun, 7 Nov 2021",
+    "from [IPv6:2001:db8::1] (helo=x) by mx; date",
+    "from a (b (nested (deeper)) c) by d",
+    "from a (unterminated comment [1.2.3.4] by x; y",
+    "from a (escaped \\) paren [1.2.3.4]) by b",
+    "from a (ends in a backslash \\",
+    "from a (backslash before end\\)",
+    "from a[unterminated bracket (not a comment) by x",
+    "from a]b[c d]e f(g)h ; ;",
+    "from x\u2003(em space\u00a0inside)\u3000by y",
+    ")))(((;;;",
+    "",
+    "   ",
+    "(",
+    "[",
+    "\\",
+]
+
+
+@pytest.mark.parametrize("text", _RECEIVED_HOSTILE)
+def test_received_tokens_equal_reference(text: str) -> None:
+    from minuku.auth import boundary
+
+    assert boundary._tokens(text) == _reference_tokens(text)
+    assert boundary._split_date(text) == _reference_split_date(text)
+
+
+def test_received_tokens_equal_reference_on_random_text() -> None:
+    import random
+
+    from minuku.auth import boundary
+
+    rng = random.Random(10)
+    alphabet = list("ab ()[]\\;:.\t\u3000") + ["from", "by", "(helo=", "[IPv6:::1]"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert boundary._tokens(text) == _reference_tokens(text), text
+        assert boundary._split_date(text) == _reference_split_date(text), text
