@@ -49,7 +49,7 @@ from . import catalogue as _catalogue
 from .catalogue import Catalogue
 from .confusables import loose_ascii, skeleton
 from .lookalike import LookalikeEngine, default_engine
-from .memo import capped_cache
+from .memo import StrCache, capped_cache
 from .message import MessageView
 
 ClaimWhere = Literal[
@@ -160,7 +160,8 @@ class ClaimDetector:
         # Keyed on text from the mail: long segments are computed, never kept (memo).
         self._segment = capped_cache(2048, 256)(self._segment_uncached)
         # List footers and signatures repeat from mail to mail (speed; lines are short).
-        self._signature_line = capped_cache(4096, _SIGNATURE_MAX)(self._signature_line_uncached)
+        # StrCache: no lock or LRU order for a call made ~15 times a mail (speed, issue 10)
+        self._signature_line = StrCache(self._signature_line_uncached, 4096, _SIGNATURE_MAX)
 
     # --- public ---------------------------------------------------------------------------
 
