@@ -328,3 +328,63 @@ def test_dkim_field_split_fast_path_on_random_blocks() -> None:
         if fast is None:
             continue
         assert fast == dkimcore._fields_by_line(head), head
+
+
+# ---- plain address fields (message._simple_address), RFC 5322 §3.4
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Krzysztof Kozlowski <krzysztof.kozlowski@canonical.com>",
+        "\"'Christophe Leroy' via kasan-dev\" <kasan-dev@googlegroups.com>",
+        "Liam R. Howlett <Liam.Howlett@oracle.com>",
+        "syzbot <syzbot+65203730e781d98f23a0@syzkaller.appspotmail.com>",
+        "kasan-dev@googlegroups.com",
+        "Name<glued@example.com>",
+        '"" <empty-quoted@example.com>',
+        "=?utf-8?b?44Ki44Oe44K+44Oz?= <encoded@example.com>",
+        # left to getaddresses: escapes, doubled spaces, lists, comments, routes, literals
+        '"a\\"b" <escaped@example.com>',
+        "A  B <double-space@example.com>",
+        "a@example.com, b@example.com",
+        "Name <a@example.com> (comment)",
+        "<@route:a@example.com>",
+        "<bare-angle@example.com>",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@example.com.",
+        "a@[192.0.2.1]",
+        "Amazon <support@amazon.co.jp>\r\n\t<second@evil.example>",
+        '"Amazon (((" <a@example.com>',
+        "",
+    ],
+)
+def test_simple_address_is_getaddresses(value: str) -> None:
+    import email.utils
+
+    got = message._simple_address(value)
+    if got is not None:
+        assert got == email.utils.getaddresses([value])
+
+
+def test_simple_address_takes_the_plain_forms() -> None:
+    assert message._simple_address("A B <a@example.com>") == [("A B", "a@example.com")]
+    assert message._simple_address("a@example.com") == [("", "a@example.com")]
+    for value in ('"a\\"b" <a@example.com>', "a@example.com, b@example.com", "<a@example.com>"):
+        assert message._simple_address(value) is None
+
+
+def test_simple_address_is_getaddresses_on_list_mail() -> None:
+    import email.utils
+
+    mails = sorted(Path("/tmp/minuku-corpora/lists").glob("*/*.eml"))
+    if not mails:
+        pytest.skip("list corpora not unpacked (/work/shared/corpora/lists.tar.xz)")
+    for mail in mails:
+        view = message.parse_message(mail.read_bytes())
+        for name in ("from", "sender", "reply-to", "to", "cc"):
+            for value in view.header_all(name):
+                got = message._simple_address(value)
+                if got is not None:
+                    assert got == email.utils.getaddresses([value]), value
