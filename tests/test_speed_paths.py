@@ -155,6 +155,8 @@ def test_name_prefilter_keeps_every_name_that_is_in_the_text() -> None:
     texts += [
         " ".join(n.norm for n in det._names),  # every name at once: order must hold
         claims._norm("Arnazon PayPaI 楽天カード amazon.co.jp rakuten"),
+        "amazon.co.jp: your account",  # a prefix in the skeleton and in the loose form
+        "arnazon.co.jp お知らせ",
         "a",
         "",
     ]
@@ -166,6 +168,10 @@ def test_name_prefilter_keeps_every_name_that_is_in_the_text() -> None:
         assert det._brands(text, every) == _reference_brands(det, text, every), text
         rule = det._whole_or_word
         assert det._brands(text, rule) == _reference_brands(det, text, rule), text
+        # a rule that takes only names the text starts with needs only those names looked at
+        prefix = det._subject_prefix
+        expected = _reference_brands(det, text, prefix)
+        assert det._brands(text, prefix, prefix_only=True) == expected, text
 
 
 # ---- Received headers (auth.boundary._tokens, _split_date), RFC 5321 §4.4

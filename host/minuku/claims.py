@@ -162,6 +162,10 @@ class ClaimDetector:
         # List footers and signatures repeat from mail to mail (speed; lines are short).
         # StrCache: no lock or LRU order for a call made ~15 times a mail (speed, issue 10)
         self._signature_line = StrCache(self._signature_line_uncached, 4096, _SIGNATURE_MAX)
+        # Subject tags repeat too ("[linux-nfc]", "[PATCH v2 3/5]"); _TAG_RE takes 40 at most.
+        self._tag_brands = StrCache(self._tag_brands_uncached, 4096, 64)
+        # A list's posters write again and again under the same display name.
+        self._display_brands = StrCache(self._display_brands_uncached, 4096, 256)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -199,8 +203,10 @@ class ClaimDetector:
         return claims
 
     def display_name_brands(self, display: str) -> list[str]:
-        text = _norm(display)
-        return self._brands(text, lambda n, t: self._whole_or_word(n, t))
+        return list(self._display_brands(display))
+
+    def _display_brands_uncached(self, display: str) -> tuple[str, ...]:
+        return tuple(self._brands(_norm(display), self._whole_or_word))
 
     def subject_brands(self, subject: str) -> list[str]:
         if not subject or _REPLY_RE.match(subject):
@@ -208,7 +214,7 @@ class ClaimDetector:
         subject = subject[:_MAX_FIELD]
         found: list[str] = []
         for tag in _TAG_RE.findall(subject):
-            found += self._brands(_norm(tag), lambda n, t: self._whole_or_word(n, t))
+            found += self._tag_brands(tag)
         rest = subject
         while True:
             stripped = _TAG_RE.sub("", rest, count=1) if _TAG_RE.match(rest.lstrip()) else rest
@@ -216,9 +222,13 @@ class ClaimDetector:
             if stripped == rest:
                 break
             rest = stripped
-        found += self._brands(_skeleton(rest), self._subject_prefix)
+        found += self._brands(_skeleton(rest), self._subject_prefix, prefix_only=True)
         found += self._brands(_norm(subject), self._account_follows)
         return list(dict.fromkeys(found))
+
+    def _tag_brands_uncached(self, tag: str) -> tuple[str, ...]:
+        """The brands a subject tag names (a function of the tag alone)."""
+        return tuple(self._brands(_norm(tag), self._whole_or_word))
 
     def signature_brands(self, text: str, html_text: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -250,7 +260,9 @@ class ClaimDetector:
 
     # --- matching helpers -----------------------------------------------------------------
 
-    def _brands(self, text: str, rule: _Rule) -> list[str]:
+    def _brands(self, text: str, rule: _Rule, *, prefix_only: bool = False) -> list[str]:
+        """The brands of the names in ``text`` that ``rule`` accepts, longest name first, each
+        brand once; ``prefix_only``: ``rule`` accepts only names that ``text`` starts with."""
         if not text:
             return []
         found: list[str] = []
@@ -261,7 +273,12 @@ class ClaimDetector:
             # which costs a third of building the set of the text's character pairs.
             index = self._starts[is_loose]
             heads = self._heads[is_loose]
-            keys = [k for ch in set(candidate) & heads.keys() for k in heads[ch] if k in candidate]
+            if prefix_only:  # a name the text starts with has the text's first two characters
+                keys = [candidate[:2]] if candidate[:2] in index else []
+            else:
+                keys = [
+                    k for ch in set(candidate) & heads.keys() for k in heads[ch] if k in candidate
+                ]
             order = list(chain.from_iterable(map(index.__getitem__, keys)))
             order += index.get("", ())  # names shorter than two characters: always tried
             for name in [self._names[i] for i in sorted(order)]:
