@@ -394,3 +394,24 @@ def test_simple_address_is_getaddresses_on_list_mail() -> None:
                 got = message._simple_address(value)
                 if got is not None:
                     assert got == email.utils.getaddresses([value]), value
+
+
+# ---- the surrogate check at the boundary (safetext.is_clean), RFC 3629 §3
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("plain", True),
+        ("…「日本語」\U0001f600", True),
+        ("lone high \ud800 surrogate", False),
+        ("lone low \udfff", False),
+        ("\udce5 surrogateescape byte", False),
+        ("", True),
+    ],
+)
+def test_is_clean_means_no_surrogate(text: str, clean: bool) -> None:
+    from minuku import safetext
+
+    assert safetext.is_clean(text) is clean
+    assert safetext.is_clean(text) is (safetext._SURROGATE_RE.search(text) is None)

@@ -33,7 +33,15 @@ def scrub(s: str) -> str:
 
 
 def is_clean(s: str) -> bool:
-    return s.isascii() or _SURROGATE_RE.search(s) is None
+    """No lone surrogate in ``s``: strict UTF-8 refuses exactly those (RFC 3629 §3), and
+    encoding runs ~6x faster than the regex search (speed, issue 10)."""
+    if s.isascii():
+        return True
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scrub_any(obj: Any) -> tuple[Any, bool]:
