@@ -415,3 +415,66 @@ def test_is_clean_means_no_surrogate(text: str, clean: bool) -> None:
 
     assert safetext.is_clean(text) is clean
     assert safetext.is_clean(text) is (safetext._SURROGATE_RE.search(text) is None)
+
+
+# ---- the header section's fields (message._fields), RFC 5322 §2.2
+
+
+def _reference_fields(
+    data: bytes, start: int, end: int, limit: int, defects: list[str]
+) -> list[tuple[int, bytes, bytes]]:
+    """message._fields as it was (without the priority scan past the limit)."""
+    out: list[tuple[int, bytes, bytes]] = []
+    pos = start
+    while pos < end:
+        if len(out) >= limit:
+            defects.append("too_many_headers")
+            break
+        nxt = message._NEXT_FIELD_RE.search(data, pos, end)
+        fend = nxt.start() if nxt is not None else end
+        m = message._NAME_RE.match(data, pos, fend)
+        if m is not None:
+            out.append((pos, m.group(1), message._value(data, m.end(), fend, defects)))
+        pos = fend + 1
+    return out
+
+
+_FIELD_BLOCKS_HOSTILE = [
+    b"From: a\r\nSubject: b\r\n\tfolded\r\n",
+    b" continuation first\nFrom: a\n",
+    b"From:no-blank\nTo:\t \tblanks\n",
+    b"\nFrom: after an empty line\n",
+    b"\n \nFrom: x\n",
+    b"no colon line\nFrom: a\n",
+    b"From: a\n\x80bad: name\nTo: b",
+    b"Subject: " + b"x" * 70_000 + b"\nFrom: a\n",  # over MAX_HEADER_BYTES: truncated
+    b"".join(b"X-%d: v\n" % i for i in range(50)),
+    b"From: ends at the range",
+]
+
+
+@pytest.mark.parametrize("block", _FIELD_BLOCKS_HOSTILE)
+def test_header_fields_equal_reference(block: bytes) -> None:
+    for limit in (1000, 3):
+        mine: list[str] = []
+        ref: list[str] = []
+        got = message._fields(block, 0, len(block), limit, mine, False)
+        assert got == _reference_fields(block, 0, len(block), limit, ref)
+        assert mine == ref
+    # a range inside the data (the end is no line end)
+    cut = len(block) // 2
+    assert message._fields(block, 0, cut, 1000, [], False) == _reference_fields(
+        block, 0, cut, 1000, []
+    )
+
+
+def test_header_fields_equal_reference_on_list_mail() -> None:
+    mails = sorted(Path("/tmp/minuku-corpora/lists").glob("*/*.eml"))
+    if not mails:
+        pytest.skip("list corpora not unpacked (/work/shared/corpora/lists.tar.xz)")
+    for mail in mails:
+        raw = mail.read_bytes()
+        h0, h1, _ = message._split_entity(raw, 0, len(raw), True)
+        assert message._fields(raw, h0, h1, 1000, [], False) == _reference_fields(
+            raw, h0, h1, 1000, []
+        )
