@@ -136,16 +136,21 @@ def _fields_fast(head: bytes) -> list[Field] | None:
     then gives its answer or its error.
 
     Lines end at LF, each taking one CR before it: replacing CRLF by LF does exactly that
-    ("x\r\r\n" keeps one CR, as the loop does), and the values get CRLF back."""
-    text = head.replace(b"\r\n", b"\n")
+    ("x\r\r\n" keeps one CR, as the loop does); every LF then gets its CR back, once for the
+    whole block, so that a value is a slice ending in CRLF (or, on the block's last line
+    with no line break, gets one)."""
+    text = head.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     fields: list[Field] = []
     pos, end = 0, len(text)
+    match = _FIELD_RUN.match
     while pos < end:
-        m = _FIELD_RUN.match(text, pos)
+        m = match(text, pos)
         if m is None or len(fields) >= MAX_HEADER_FIELDS:
             return None
-        fields.append((m.group(1), m.group(2).replace(b"\n", b"\r\n") + b"\r\n"))
         pos = m.end()
+        value_end = m.end(2)
+        value = text[m.start(2) : pos] if pos > value_end else m.group(2) + b"\r\n"
+        fields.append((m.group(1), value))
     return fields
 
 
