@@ -478,3 +478,47 @@ def test_header_fields_equal_reference_on_list_mail() -> None:
         assert message._fields(raw, h0, h1, 1000, [], False) == _reference_fields(
             raw, h0, h1, 1000, []
         )
+
+
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "127.0.0.1",
+        "10.255.255.255",
+        "172.15.255.255",
+        "172.16.0.0",
+        "172.31.255.255",
+        "172.32.0.0",
+        "192.168.1.1",
+        "100.64.0.0",
+        "100.128.0.0",
+        "169.254.3.4",
+        "192.0.2.1",
+        "::1",
+        "::2",
+        "fc00::1",
+        "fdff:ffff::1",
+        "fe80::1",
+        "febf:ffff::1",
+        "fec0::1",
+        "2001:db8::1",
+        "::ffff:10.0.0.1",
+        "not an ip",
+        None,
+    ],
+)
+def test_internal_ranges_equal_network_containment(ip: str | None) -> None:
+    """The trust boundary's internal hops (RFC 1918, RFC 6598, RFC 4193, loopback, link-local)."""
+    import ipaddress
+
+    from minuku.auth import boundary
+
+    expected = False
+    if ip is not None:
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            pass
+        else:
+            expected = any(addr.version == n.version and addr in n for n in boundary._INTERNAL_NETS)
+    assert boundary._internal(ip) is expected

@@ -233,7 +233,17 @@ def _internal(ip: str | None) -> bool:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    return any(addr.version == net.version and addr in net for net in _INTERNAL_NETS)
+    # As ``addr in net`` for each network, on integers (speed, issue 10: the ipaddress
+    # containment test is a chain of Python calls per network)
+    value = int(addr)
+    return any(
+        version == addr.version and low <= value <= high for version, low, high in _INTERNAL_RANGES
+    )
+
+
+_INTERNAL_RANGES = tuple(
+    (net.version, int(net.network_address), int(net.broadcast_address)) for net in _INTERNAL_NETS
+)
 
 
 def _matches(host: str | None, names: Sequence[str]) -> bool:
