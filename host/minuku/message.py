@@ -83,6 +83,10 @@ class MessageView:
     def header_all(self, name: str) -> list[str]:
         return list(self._by_name.get(name.lower(), ()))
 
+    def has_header(self, name: str) -> bool:
+        """Whether a header of that name (case-insensitive) is present."""
+        return name.lower() in self._by_name
+
     @cached_property
     def _by_name(self) -> dict[str, list[str]]:
         """Decoded values by lower-cased name, in order (built on first lookup: a check looks
