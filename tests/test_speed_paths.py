@@ -522,3 +522,51 @@ def test_internal_ranges_equal_network_containment(ip: str | None) -> None:
         else:
             expected = any(addr.version == n.version and addr in n for n in boundary._INTERNAL_NETS)
     assert boundary._internal(ip) is expected
+
+
+# ---- claims: the signature's last lines (claims._last_lines)
+
+
+def _reference_last_lines(text: str, n: int) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip()][-n:]
+
+
+_SIGNATURE_TEXTS = [
+    "",
+    "one line",
+    "a\n\n\nb\n",
+    "x" * 5000 + "\nAmazon.co.jp カスタマーサービス\n",  # one long line, then the signature
+    "line\r\n" * 2000,
+    # the 2,048-character cut falls between the CR and the LF of a CRLF
+    "L" * 100 + "\r\n" + ("y" * 10 + "\r\n") * 170 + "z" * 7 + "\r\n" + "last\r\n",
+    "\u2028".join(f"sep {i}" for i in range(500)) + "\x85tail\x1cfs\x0bvt\x0cff",
+    "\n".join(" " * 40 for _ in range(3000)) + "\nonly one non-empty line",
+    "\n".join(f"line {i}" for i in range(15)),
+    "\n".join(f"line {i}" for i in range(16)),
+]
+
+
+@pytest.mark.parametrize("text", _SIGNATURE_TEXTS)
+def test_last_lines_equal_reference(text: str) -> None:
+    for n in (1, 15):
+        assert claims._last_lines(text, n) == _reference_last_lines(text, n)
+
+
+def test_last_lines_equal_reference_at_every_cut() -> None:
+    import random
+
+    rng = random.Random(10)
+    pieces = ["ab", " ", "\r\n", "\n", "\r", "\u2028", "\x85", "  \t", "Amazon"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3000)))
+        assert claims._last_lines(text, 15) == _reference_last_lines(text, 15)
+
+
+def test_subject_account_guard_keeps_account_claims() -> None:
+    """The subject's "account word follows" rule still fires when the guard lets it run,
+    in the plain and in the loose form (RFC-less: the catalogue's claim rules)."""
+    det = default_detector()
+    assert det.subject_brands("お客様のAmazonアカウントについて") == ["amazon"]
+    assert det.subject_brands("Your Amazon account") == ["amazon"]
+    assert det.subject_brands("Your Arnazon account") == ["amazon"]
+    assert det.subject_brands("[PATCH] nfc: fix the amazon driver") == []

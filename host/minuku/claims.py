@@ -223,7 +223,13 @@ class ClaimDetector:
                 break
             rest = stripped
         found += self._brands(_skeleton(rest), self._subject_prefix, prefix_only=True)
-        found += self._brands(_norm(subject), self._account_follows)
+        norm = _norm(subject)
+        # _account_follows needs an account word in the text (or its loose form): without
+        # one, no name can pass it, and the name search is skipped (speed, issue 10)
+        if any(w in norm for w in self._account) or any(
+            w in loose_ascii(norm) for w in self._account
+        ):
+            found += self._brands(norm, self._account_follows)
         return list(dict.fromkeys(found))
 
     def _tag_brands_uncached(self, tag: str) -> tuple[str, ...]:
@@ -233,8 +239,7 @@ class ClaimDetector:
     def signature_brands(self, text: str, html_text: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
         for body in (text, html_text):
-            lines = [ln.strip() for ln in body[-20_000:].splitlines() if ln.strip()]
-            for line in lines[-_SIGNATURE_LINES:]:
+            for line in _last_lines(body[-20_000:], _SIGNATURE_LINES):
                 if len(line) > _SIGNATURE_MAX:
                     continue
                 for bid in self._signature_line(line):
@@ -368,6 +373,22 @@ class ClaimDetector:
             return copyright_line and self._word_in(n.norm, t)
 
         return rule
+
+
+def _last_lines(text: str, n: int) -> list[str]:
+    """The last ``n`` non-empty lines of ``text``, stripped: ``[ln.strip() for ln in
+    text.splitlines() if ln.strip()][-n:]``, from a short tail when that holds enough
+    (speed, issue 10: a list post's body is thousands of lines, its signature is the last).
+
+    The tail's first line may be the end of a cut line (or the LF of a cut CRLF): it is
+    dropped, and the lines after it are the text's own last lines."""
+    size = 2048
+    while size < len(text):
+        lines = [ln.strip() for ln in text[-size:].splitlines()[1:] if ln.strip()]
+        if len(lines) >= n:
+            return lines[-n:]
+        size *= 4
+    return [ln.strip() for ln in text.splitlines() if ln.strip()][-n:]
 
 
 def _ascii_alnum(ch: str) -> bool:
