@@ -74,6 +74,9 @@ class MessageView:
     # MIME parts the walk did not read, and why ("part 7: multipart nested over 40"): the
     # findings from the headers stand, but the body analysis is known to be partial.
     skipped: tuple[str, ...] = ()
+    # ``_by_name`` as parse_message builds it along the way (speed, issue 10); None: built
+    # from ``headers`` on first lookup
+    name_index: dict[str, list[str]] | None = field(default=None, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first header of that name (case-insensitive), decoded, or None."""
@@ -91,6 +94,8 @@ class MessageView:
     def _by_name(self) -> dict[str, list[str]]:
         """Decoded values by lower-cased name, in order (built on first lookup: a check looks
         headers up by name hundreds of times)."""
+        if self.name_index is not None:
+            return self.name_index
         index: dict[str, list[str]] = {}
         for k, v in self.headers:
             index.setdefault(k.lower(), []).append(v)
@@ -962,6 +967,7 @@ def parse_message(raw: bytes) -> MessageView:
 
     headers: list[tuple[str, str]] = []
     raw_values: dict[str, list[str]] = {}
+    name_index: dict[str, list[str]] = {}  # MessageView._by_name, built along
     arc: list[tuple[str, str]] = []
     word_budget = MAX_HEADER_WORDS
     for _, bname, bvalue in fields:
@@ -979,6 +985,7 @@ def parse_message(raw: bytes) -> MessageView:
         else:  # no encoded word (unfolding cannot make one): what _decode_words returns
             decoded = _unfold(sval) if "\n" in sval else sval.strip()
         headers.append((name, decoded))
+        name_index.setdefault(lname, []).append(decoded)
         if lname.startswith("arc-"):
             arc.append((name, _unfold(sval)))
 
@@ -1058,4 +1065,5 @@ def parse_message(raw: bytes) -> MessageView:
         date=first("date"),
         defects=tuple(dict.fromkeys(defects)),
         skipped=tuple(skipped[:50]),
+        name_index=name_index,
     )

@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ..memo import capped_cache
+
 MAX_INTERNAL_HOPS = 4
 _KEYWORDS = frozenset({"from", "by", "via", "with", "id", "for"})
 
@@ -106,6 +108,10 @@ def _split_date(value: str) -> tuple[str, str | None]:
     return value[:last], value[last + 1 :].strip() or None
 
 
+# The same relays' addresses come back mail after mail, and ipaddress parses in Python (an
+# IPv6 address after a failed IPv4 attempt): both functions below are pure, and memoised on
+# keys up to 100 characters (speed, issue 10).
+@capped_cache(2048, 100)
 def _as_ip(token: str) -> str | None:
     t = token.strip().strip("[]()<>,;").strip()
     if t.lower().startswith("ipv6:"):
@@ -227,8 +233,11 @@ _INTERNAL_NETS = tuple(
 
 
 def _internal(ip: str | None) -> bool:
-    if ip is None:
-        return False
+    return ip is not None and _internal_ip(ip)
+
+
+@capped_cache(2048, 100)
+def _internal_ip(ip: str) -> bool:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
