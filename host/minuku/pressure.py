@@ -36,9 +36,29 @@ def _ascii_keyed() -> tuple[tuple[str, str], ...]:
     return tuple((p, key) for p, key in _keyed() if key.isascii())
 
 
+# ASCII text (most mail) in one bytes pass: lower-cased, white space deleted
+_LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_ASCII_SPACE_BYTES = bytes(sorted(_ASCII_SPACE))
+
+
+@cache
+def _ascii_keyed_bytes() -> tuple[tuple[str, str, bytes], ...]:
+    return tuple((p, key, key.encode("ascii")) for p, key in _ascii_keyed())
+
+
 def find_pressure(subject: str, body: str) -> list[str]:
     """The pressure phrases present, most specific (longest) first, without overlaps."""
-    text = unicodedata.normalize("NFKC", subject + "\n" + body[:MAX_SCAN_CHARS]).lower()
+    raw = subject + "\n" + body[:MAX_SCAN_CHARS]
+    if raw.isascii():
+        # NFKC leaves ASCII as it is, and lower() maps A-Z only: the steps below, as one
+        # bytes.translate (speed, issue 10: ~2 µs instead of ~20 on a 3 KB list post)
+        data = raw.encode("ascii").translate(_LOWER_BYTES, _ASCII_SPACE_BYTES)
+        hits: list[str] = []
+        for p, key, bkey in _ascii_keyed_bytes():
+            if bkey in data and not any(key in f for f in hits):
+                hits.append(p)
+        return hits
+    text = unicodedata.normalize("NFKC", raw).lower()
     ascii_only = text.isascii()
     # Japanese mail breaks lines mid-phrase: white space goes. In ASCII text str.split's white
     # space is exactly _ASCII_SPACE, and translate drops it in half the time (speed, issue 10).
