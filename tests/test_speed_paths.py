@@ -570,3 +570,21 @@ def test_subject_account_guard_keeps_account_claims() -> None:
     assert det.subject_brands("Your Amazon account") == ["amazon"]
     assert det.subject_brands("Your Arnazon account") == ["amazon"]
     assert det.subject_brands("[PATCH] nfc: fix the amazon driver") == []
+
+
+def test_authentication_headers_stay_unfolded_not_decoded() -> None:
+    """view.received / dkim_signatures / authentication_results / arc_headers are unfolded
+    raw values (RFC 5322 §2.2.3), never RFC 2047-decoded, though ``headers`` decodes them."""
+    raw = (
+        b"Received: from =?utf-8?q?evil?= (x [192.0.2.1])\r\n\tby mx.example; date\r\n"
+        b"DKIM-Signature: v=1; d=example.com;\r\n s=sel; b==?utf-8?b?QQ==?=\r\n"
+        b"Authentication-Results: mx.example;\r\n\tdkim=pass\r\n"
+        b"ARC-Seal: i=1; d==?utf-8?q?x?=\r\n"
+        b"From: a@example.com\r\n\r\nbody\r\n"
+    )
+    view = message.parse_message(raw)
+    assert view.received == ("from =?utf-8?q?evil?= (x [192.0.2.1]) by mx.example; date",)
+    assert view.dkim_signatures == ("v=1; d=example.com; s=sel; b==?utf-8?b?QQ==?=",)
+    assert view.authentication_results == ("mx.example; dkim=pass",)
+    assert view.arc_headers == (("ARC-Seal", "i=1; d==?utf-8?q?x?="),)
+    assert view.header("received") == "from evil (x [192.0.2.1]) by mx.example; date"

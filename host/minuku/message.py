@@ -135,6 +135,8 @@ MAX_LINKS = 2000
 MAX_LABEL = 63  # RFC 1035 label length: longer "xn--" labels are not decoded (punycode is O(n²))
 
 _STRIP_HEADER_PREFIX = "x-mozilla-"
+# Fields the view keeps unfolded but not RFC 2047-decoded (the authentication headers)
+_KEPT_UNFOLDED = frozenset({"received", "authentication-results", "dkim-signature"})
 
 # Python's codec names for the charsets Japanese mail uses, with the supersets real mailers
 # actually emit (cp932 for Shift_JIS with NEC/IBM extensions, iso2022_jp_ext for half-width kana).
@@ -968,6 +970,7 @@ def parse_message(raw: bytes) -> MessageView:
     headers: list[tuple[str, str]] = []
     raw_values: dict[str, list[str]] = {}
     name_index: dict[str, list[str]] = {}  # MessageView._by_name, built along
+    kept: dict[str, list[str]] = {}  # unfolded raw values of _KEPT_UNFOLDED
     arc: list[tuple[str, str]] = []
     word_budget = MAX_HEADER_WORDS
     for _, bname, bvalue in fields:
@@ -982,12 +985,15 @@ def parse_message(raw: bytes) -> MessageView:
             limit = max(0, min(MAX_ENCODED_WORDS, word_budget))
             decoded, used = _decode_words(sval, defects, limit)
             word_budget -= used
+            unfolded = _unfold(sval)
         else:  # no encoded word (unfolding cannot make one): what _decode_words returns
-            decoded = _unfold(sval) if "\n" in sval else sval.strip()
+            decoded = unfolded = _unfold(sval) if "\n" in sval else sval.strip()
         headers.append((name, decoded))
         name_index.setdefault(lname, []).append(decoded)
         if lname.startswith("arc-"):
-            arc.append((name, _unfold(sval)))
+            arc.append((name, unfolded))
+        elif lname in _KEPT_UNFOLDED:  # unfolded once here, not again for the view
+            kept.setdefault(lname, []).append(unfolded)
 
     from_values = raw_values.get("from", [])
     from_ = _addresses(from_values, defects)
@@ -1051,11 +1057,9 @@ def parse_message(raw: bytes) -> MessageView:
         reply_to=reply_to,
         return_path=return_path,
         subject=unicodedata.normalize("NFC", first("subject") or ""),
-        received=tuple(_unfold(v) for v in raw_values.get("received", [])),
-        authentication_results=tuple(
-            _unfold(v) for v in raw_values.get("authentication-results", [])
-        ),
-        dkim_signatures=tuple(_unfold(v) for v in raw_values.get("dkim-signature", [])),
+        received=tuple(kept.get("received", ())),
+        authentication_results=tuple(kept.get("authentication-results", ())),
+        dkim_signatures=tuple(kept.get("dkim-signature", ())),
         arc_headers=tuple(arc),
         text="\n".join(texts),
         html_text="\n".join(htmls),
