@@ -588,3 +588,17 @@ def test_authentication_headers_stay_unfolded_not_decoded() -> None:
     assert view.authentication_results == ("mx.example; dkim=pass",)
     assert view.arc_headers == (("ARC-Seal", "i=1; d==?utf-8?q?x?="),)
     assert view.header("received") == "from evil (x [192.0.2.1]) by mx.example; date"
+
+
+def test_authres_positions_follow_a_list_that_changes() -> None:
+    """The header-position memo holds tuples only: a list changed between two reads of
+    Authentication-Results (RFC 8601) is read afresh each time."""
+    from minuku.auth.authres import read_authres
+
+    headers = [("Received", "from a by b; date"), ("Authentication-Results", "b; spf=pass")]
+    assert len(read_authres(headers, boundary=0)) == 1
+    headers.append(("Authentication-Results", "c; dkim=pass"))
+    assert len(read_authres(headers, boundary=0)) == 2
+    frozen = tuple(headers)
+    assert len(read_authres(frozen, boundary=0)) == 2
+    assert len(read_authres(frozen[:2], boundary=0)) == 1

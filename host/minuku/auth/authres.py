@@ -179,9 +179,28 @@ def _entry(value: str, trusted: bool, *, strict: bool = True) -> AuthresEntry:
     )
 
 
+# The last header tuple's positions by lower-cased name: a check asks for three names, five
+# times, of the same tuple (speed, issue 10). One entry, held with its tuple (compared by
+# identity; a tuple cannot change under it). Other sequences are indexed on each call.
+_LAST_POSITIONS: tuple[object, dict[str, list[int]]] = ((), {})
+
+
+def _positions(headers: Headers, name: str) -> list[int]:
+    """Positions of the headers named ``name`` (lower-case), in order (read only)."""
+    global _LAST_POSITIONS
+    held, index = _LAST_POSITIONS
+    if held is not headers or type(headers) is not tuple:
+        index = {}
+        for i, (k, _) in enumerate(headers):
+            index.setdefault(k.lower(), []).append(i)
+        if type(headers) is tuple:
+            _LAST_POSITIONS = (headers, index)
+    return index.get(name, [])
+
+
 def _boundary_position(headers: Headers, boundary: int | None) -> tuple[int, int] | None:
     """(position of the boundary Received, position of the next Received or the end)."""
-    received_pos = [i for i, (k, _) in enumerate(headers) if k.lower() == "received"]
+    received_pos = _positions(headers, "received")
     if boundary is None or boundary >= len(received_pos):
         return None
     below = boundary + 1
@@ -195,7 +214,7 @@ def _zone_positions(headers: Headers, boundary: int | None, name: str) -> list[i
     if place is None:
         return []
     bpos, end = place
-    found = [i for i, (k, _) in enumerate(headers[:end]) if k.lower() == name]
+    found = [i for i in _positions(headers, name) if i < end]
     above = [i for i in found if i < bpos]
     below = [i for i in found if i > bpos]
     return above + below[:1]
@@ -213,9 +232,9 @@ def read_authres(
     )
     ids = {i.strip().lower() for i in trusted_ids if i.strip()}
     zone = set(_zone_positions(headers, boundary, "authentication-results"))
-    found = [
-        (pos, v) for pos, (k, v) in enumerate(headers) if k.lower() == "authentication-results"
-    ][:MAX_AUTHRES_HEADERS]
+    found = [(pos, headers[pos][1]) for pos in _positions(headers, "authentication-results")][
+        :MAX_AUTHRES_HEADERS
+    ]
     out: list[AuthresEntry] = []
     for pos, value in found:
         entry = _entry(value, False, strict=pos in zone)
