@@ -226,9 +226,8 @@ class ClaimDetector:
         norm = _norm(subject)
         # _account_follows needs an account word in the text (or its loose form): without
         # one, no name can pass it, and the name search is skipped (speed, issue 10)
-        if any(w in norm for w in self._account) or any(
-            w in loose_ascii(norm) for w in self._account
-        ):
+        loose = loose_ascii(norm)
+        if any(w in norm or w in loose for w in self._account):
             found += self._brands(norm, self._account_follows)
         return list(dict.fromkeys(found))
 
