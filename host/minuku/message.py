@@ -137,6 +137,10 @@ MAX_LABEL = 63  # RFC 1035 label length: longer "xn--" labels are not decoded (p
 _STRIP_HEADER_PREFIX = "x-mozilla-"
 # Fields the view keeps unfolded but not RFC 2047-decoded (the authentication headers)
 _KEPT_UNFOLDED = frozenset({"received", "authentication-results", "dkim-signature"})
+# Fields whose raw values parse_message reads again (addresses, Return-Path, first())
+_RAW_KEPT = frozenset(
+    {"from", "sender", "reply-to", "return-path", "subject", "message-id", "date"}
+)
 
 # Python's codec names for the charsets Japanese mail uses, with the supersets real mailers
 # actually emit (cp932 for Shift_JIS with NEC/IBM extensions, iso2022_jp_ext for half-width kana).
@@ -979,8 +983,13 @@ def parse_message(raw: bytes) -> MessageView:
         if lname.startswith(_STRIP_HEADER_PREFIX):
             continue
         # header_text's and _unfold's common cases inline (speed: ~40 fields a mail)
-        sval = (bvalue.decode("ascii") if bvalue.isascii() else header_text(bvalue)).rstrip("\r\n")
-        raw_values.setdefault(lname, []).append(sval)
+        try:
+            sval = bvalue.decode("ascii")  # header_text's first case, without its test
+        except UnicodeDecodeError:
+            sval = header_text(bvalue)
+        sval = sval.rstrip("\r\n")
+        if lname in _RAW_KEPT:
+            raw_values.setdefault(lname, []).append(sval)
         if "=?" in sval:
             limit = max(0, min(MAX_ENCODED_WORDS, word_budget))
             decoded, used = _decode_words(sval, defects, limit)
