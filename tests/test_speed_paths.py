@@ -602,3 +602,23 @@ def test_authres_positions_follow_a_list_that_changes() -> None:
     frozen = tuple(headers)
     assert len(read_authres(frozen, boundary=0)) == 2
     assert len(read_authres(frozen[:2], boundary=0)) == 1
+
+
+def test_top_entity_reads_the_first_mime_fields_among_many() -> None:
+    """The top entity's Content-Type / Content-Transfer-Encoding are picked out of the header
+    loop: the first of each still wins (RFC 2045 §5, §6), wherever it stands."""
+    filler = b"".join(b"X-Filler-%d: v\r\n" % i for i in range(60))
+    raw = (
+        b"From: a@example.com\r\n"
+        + filler
+        + b"Content-Type: text/html; charset=utf-8\r\n"
+        + b"Content-Transfer-Encoding: base64\r\n"
+        + b"Content-Type: text/plain\r\n"
+        + b"Content-Transfer-Encoding: 7bit\r\n"
+        + b"\r\n"
+        + b"PGEgaHJlZj0iaHR0cHM6Ly9ldmlsLmV4YW1wbGUvIj5BbWF6b248L2E+\r\n"
+    )
+    view = message.parse_message(raw)
+    assert view.text == ""
+    assert view.html_text == "Amazon"
+    assert [link.host for link in view.links] == ["evil.example"]

@@ -137,6 +137,8 @@ MAX_LABEL = 63  # RFC 1035 label length: longer "xn--" labels are not decoded (p
 _STRIP_HEADER_PREFIX = "x-mozilla-"
 # Fields the view keeps unfolded but not RFC 2047-decoded (the authentication headers)
 _KEPT_UNFOLDED = frozenset({"received", "authentication-results", "dkim-signature"})
+# The only fields _entity reads (the top entity's are picked out in parse_message's loop)
+_MIME_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
 # Fields whose raw values parse_message reads again (addresses, Return-Path, first())
 _RAW_KEPT = frozenset(
     {"from", "sender", "reply-to", "return-path", "subject", "message-id", "date"}
@@ -977,9 +979,13 @@ def parse_message(raw: bytes) -> MessageView:
     kept: dict[str, list[str]] = {}  # unfolded raw values of _KEPT_UNFOLDED
     arc: list[tuple[str, str]] = []
     word_budget = MAX_HEADER_WORDS
-    for _, bname, bvalue in fields:
+    mime_fields: list[_Field] = []  # the top entity's, in order: all that _entity reads
+    for field_ in fields:
+        _, bname, bvalue = field_
         name = bname.decode("ascii")
         lname = name.lower()
+        if lname in _MIME_FIELDS:
+            mime_fields.append(field_)
         if lname.startswith(_STRIP_HEADER_PREFIX):
             continue
         # header_text's and _unfold's common cases inline (speed: ~40 fields a mail)
@@ -1022,7 +1028,7 @@ def parse_message(raw: bytes) -> MessageView:
     images: list[Image] = []
     text_len = {"text/plain": 0, "text/html": 0}
     html_room = MAX_HTML_CHARS  # for all HTML parts together
-    leaves = _walk(raw, (hstart, hend, bstart), fields, defects, skipped)
+    leaves = _walk(raw, (hstart, hend, bstart), mime_fields, defects, skipped)
     for n, (ctype, data, charset) in enumerate(leaves):
         room = MAX_TEXT_CHARS - text_len[ctype]
         if room <= 0:
