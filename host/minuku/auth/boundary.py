@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..memo import capped_cache
+from ..memo import StrCache
 
 MAX_INTERNAL_HOPS = 4
 _KEYWORDS = frozenset({"from", "by", "via", "with", "id", "for"})
@@ -110,9 +110,8 @@ def _split_date(value: str) -> tuple[str, str | None]:
 
 # The same relays' addresses come back mail after mail, and ipaddress parses in Python (an
 # IPv6 address after a failed IPv4 attempt): both functions below are pure, and memoised on
-# keys up to 100 characters (speed, issue 10).
-@capped_cache(2048, 100)
-def _as_ip(token: str) -> str | None:
+# keys up to 100 characters (speed, issue 10; StrCache: no lock or LRU order per call).
+def _as_ip_uncached(token: str) -> str | None:
     t = token.strip().strip("[]()<>,;").strip()
     if t.lower().startswith("ipv6:"):
         t = t[5:]
@@ -133,6 +132,9 @@ def _as_ip(token: str) -> str | None:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         return str(addr.ipv4_mapped)
     return str(addr)
+
+
+_as_ip = StrCache(_as_ip_uncached, 2048, 100)
 
 
 def _host(word: str) -> str | None:
@@ -236,8 +238,7 @@ def _internal(ip: str | None) -> bool:
     return ip is not None and _internal_ip(ip)
 
 
-@capped_cache(2048, 100)
-def _internal_ip(ip: str) -> bool:
+def _internal_ip_uncached(ip: str) -> bool:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -248,6 +249,9 @@ def _internal_ip(ip: str) -> bool:
     return any(
         version == addr.version and low <= value <= high for version, low, high in _INTERNAL_RANGES
     )
+
+
+_internal_ip = StrCache(_internal_ip_uncached, 2048, 100)
 
 
 _INTERNAL_RANGES = tuple(
