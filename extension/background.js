@@ -3,6 +3,7 @@
 // synchronously at top level so the event page wakes up for them.
 
 import { createArrival } from "./lib/arrival.js";
+import { createLearningBatch } from "./lib/authserv.js";
 import { createController } from "./lib/controller.js";
 import { HostClient } from "./lib/hostclient.js";
 import { idbStorage } from "./lib/idb-kv.js";
@@ -30,7 +31,11 @@ const backgroundClient = new HostClient({
   clientVersion: `minuku-thunderbird/${version}`,
 });
 let controller = null;
+// One writer of the per-account authserv-id learning for opened mail and background checks:
+// two read-modify-write queues on the same storage key would lose each other's updates.
+const learning = createLearningBatch({ storage: browser.storage.local });
 const arrival = createArrival({
+  learning,
   browser,
   client: backgroundClient,
   getOptions: (accountId) => ready.then((c) => c.getOptions(accountId)),
@@ -38,7 +43,7 @@ const arrival = createArrival({
   storage: idbStorage(),
 });
 const ready = Promise.all([loadLocale("en"), loadLocale("ja")]).then(([en, ja]) => {
-  controller = createController({ browser, client, quickClient, locales: { en, ja }, addonVersion: version, arrival });
+  controller = createController({ browser, client, quickClient, locales: { en, ja }, addonVersion: version, arrival, learning });
   return controller;
 });
 
@@ -77,7 +82,9 @@ browser.messages.onNewMailReceived.addListener((folder, list) => {
 });
 
 browser.storage.onChanged.addListener((changes, area) => {
-  if (area === "local") arrival.onStorageChanged(changes);
+  if (area !== "local") return;
+  arrival.onStorageChanged(changes);
+  ready.then((c) => c.onStorageChanged(changes)).catch((e) => console.warn("minuku: menus", e));
 });
 
 // Every start: go on with what an earlier session left (kept results, folder checks).

@@ -7,7 +7,7 @@
 // message before answering or pushing, and the banner script ignores pushes for any other
 // message id.
 
-import { learnedIds, normalizeLearning, observe, senderDomain } from "./authserv.js";
+import { createLearningBatch, learnedIds, normalizeLearning, senderDomain } from "./authserv.js";
 import { bytesToBase64, rawToBytes } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { HostError } from "./hostclient.js";
@@ -58,8 +58,21 @@ function messagesOf(list) {
  * @param {string} [o.addonVersion]
  * @param {LruCache} [o.cache]
  * @param {{warn: Function}} [o.log]
+ * @param {ReturnType<typeof createLearningBatch>} [o.learning] the one writer of the
+ *   authserv-id learning, shared with the background checks (arrival.js) so that their
+ *   writes of the same storage key never overwrite each other
  */
-export function createController({ browser, client, quickClient = client, locales, addonVersion = "", cache = new LruCache(64), log = console, arrival = null }) {
+export function createController({
+  browser,
+  client,
+  quickClient = client,
+  locales,
+  addonVersion = "",
+  cache = new LruCache(64),
+  log = console,
+  arrival = null,
+  learning = createLearningBatch({ storage: browser.storage.local, log }),
+}) {
   const translators = {
     en: createTranslator(locales.en, locales.en),
     ja: createTranslator(locales.ja, locales.en),
@@ -144,20 +157,8 @@ export function createController({ browser, client, quickClient = client, locale
   /** Record the host's receiving_authserv_id for the message's account (authserv.js). */
   function learn(accountId, messageId, domain, payload) {
     if (!accountId) return learningWrites;
-    learningWrites = learningWrites
-      .then(async () => {
-        const stored = await browser.storage.local.get(LEARNING_KEY);
-        const all = normalizeLearning(stored?.[LEARNING_KEY]);
-        const { state, event } = observe(
-          all[accountId],
-          { id: payload.receiving_authserv_id, domain, messageId },
-          Date.now(),
-        );
-        all[accountId] = state;
-        await browser.storage.local.set({ [LEARNING_KEY]: all });
-        if (event) log.info?.(`minuku: authserv-id ${event} for account ${accountId}`);
-      })
-      .catch((e) => log.warn?.("minuku: could not store the learned authserv-id", e));
+    learning.record(accountId, { id: payload.receiving_authserv_id, domain, messageId });
+    learningWrites = learning.flush();
     return learningWrites;
   }
 
@@ -571,13 +572,19 @@ export function createController({ browser, client, quickClient = client, locale
       ]);
     },
 
+    // The menu item speaks Minuku's language option, as the banner, the tags and the
+    // background checks' menu items do (browser.i18n follows Thunderbird's language instead).
     async createMenus() {
       await browser.menus.removeAll();
-      browser.menus.create({
-        id: MENU_ID,
-        contexts: ["message_list"],
-        title: browser.i18n.getMessage("menuCheckSelected"),
-      });
+      const { locale } = await getOptions();
+      browser.menus.create({ id: MENU_ID, contexts: ["message_list"], title: translators[locale]("menuCheckSelected") });
+    },
+
+    /** storage.onChanged: a new language renames the menu item. */
+    async onStorageChanged(changes) {
+      if (!changes || !("language" in changes)) return;
+      const { locale } = await getOptions();
+      await browser.menus.update?.(MENU_ID, { title: translators[locale]("menuCheckSelected") });
     },
   };
 }

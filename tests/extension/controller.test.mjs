@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { createLearningBatch } from "../../extension/lib/authserv.js";
 import { createController, MENU_ID, SCRIPT_ID } from "../../extension/lib/controller.js";
 import { HostClient } from "../../extension/lib/hostclient.js";
 import { FakeHost, LOCALES, ManualTimers, helloResponse, payloadFor, settle } from "./helpers.mjs";
@@ -478,4 +479,47 @@ test("9.1: the banner's request uses the tab's last display event, and asks Thun
   assert.equal(second.messageId, 3, "the answer is for the message the tab shows");
   assert.equal(second.payload.verdict, "danger");
   assert.match(second.payload.title, /\[C\]$/);
+});
+
+test("8.1/12: opened mail and background checks share one writer of the learning: neither update is lost", async () => {
+  const store = {};
+  const browser = fakeBrowser({ store });
+  const learning = createLearningBatch({ storage: browser.storage.local, log: {} });
+  // The moment the displayed mail's learning reads the stored state, a background check's
+  // observation is written too (both read-modify-write the same key).
+  const { get, set } = browser.storage.local;
+  let background = null;
+  browser.storage.local.get = async (k) => {
+    if (k === "authservLearning" && !background) {
+      learning.record("account1", { id: "mx.isp.example", domain: "domain1.example", messageId: 11 });
+      background = learning.flush();
+    }
+    await settle(3);
+    return get(k);
+  };
+  browser.storage.local.set = async (o) => (await settle(3), set(o));
+  const host = new FakeHost(authservHost);
+  const timers = new ManualTimers();
+  const client = new HostClient({ connectNative: host.connectNative, timers, now: () => timers.now, timeoutMs: 20000 });
+  const c = createController({ browser, client, locales: LOCALES, addonVersion: "0.1.0", log: { warn() {} }, learning });
+  browser.shown.set(7, [20]);
+  await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  await c.learningSettled();
+  assert.ok(background, "the background write happened meanwhile");
+  await background;
+  assert.deepEqual(Object.keys(store.authservLearning ?? {}).sort(), ["account1", "account2"]);
+});
+
+test("12: the 'check selected' menu item speaks Minuku's language option, and is renamed when it changes", async () => {
+  const store = { language: "ja" };
+  const { c, browser } = setup({ store, ui: "en-US" });
+  const updates = [];
+  browser.menus.update = async (id, o) => updates.push([id, o]);
+  await c.createMenus();
+  assert.equal(browser.calls.menus[1].title, LOCALES.ja.menuCheckSelected.message);
+  store.language = "en";
+  await c.onStorageChanged({ language: { oldValue: "ja", newValue: "en" } });
+  assert.deepEqual(updates, [[MENU_ID, { title: LOCALES.en.menuCheckSelected.message }]]);
+  await c.onStorageChanged({ offline: { newValue: true } });
+  assert.equal(updates.length, 1, "other options leave it alone");
 });
