@@ -12,7 +12,7 @@ import { memoryStorage } from "../../extension/lib/idb-kv.js";
 import { TAG_COLORS, TAG_KEYS, nextTags } from "../../extension/lib/tags.js";
 import { INBOX, JUNK, TRASH, fakeMailBrowser, mail, translate, verdictPayload } from "./arrival-fakes.mjs";
 import { createTranslator } from "../../extension/lib/i18n.js";
-import { FakeHost, LOCALES, helloResponse } from "./helpers.mjs";
+import { FakeHost, LOCALES, helloResponse, settle } from "./helpers.mjs";
 
 const createTranslatorFor = (lang) => createTranslator(LOCALES[lang], LOCALES.en);
 
@@ -256,33 +256,31 @@ test("the displayed message goes first: no background request starts while it is
   assert.equal(host.framesOfType("check").length, 10);
 });
 
-test("background work never delays the displayed message's request by more than 50 ms", async () => {
-  // Busy background (host answers after 200 ms each); the display check has its own port.
+test("the displayed message's checks never wait for background work (its own port, answered while the background hangs)", { timeout: 20000 }, async () => {
+  // A background host that answers nothing until the end: if a display check waited for any
+  // background answer, it could never finish. (The time it adds in a real Thunderbird is
+  // measured end to end: tests/e2e/test_arrival_imap.py, bench/bench_arrival.py.)
+  const held = [];
+  const bgHost = new FakeHost((frame, host) => {
+    if (frame.type === "hello") return [helloResponse(frame.id)];
+    if (frame.type === "check") held.push(() => host.port.alive && host.port.onMessage.fire({ type: "result", protocol_version: 1, id: frame.id, partial: false, payload: verdictPayload(frame) }));
+    return [];
+  });
   const mails = Array.from({ length: 40 }, (_, i) => mail(i + 1));
-  const { b, arrival } = setup({ mails, host: verdictHost({ delayMs: 200 }) });
+  const { b, arrival } = setup({ mails, host: bgHost });
   await arrival.start();
   const bg = arrival.onNewMail(INBOX, { id: null, messages: mails.map((m) => ({ ...m, raw: undefined })) });
-  await new Promise((r) => setTimeout(r, 30));
+  for (let i = 0; i < 50 && held.length === 0; i++) await settle();
+  assert.ok(held.length > 0, "background checks are in flight, unanswered");
   const display = verdictHost();
   const c = controllerWith(b, arrival, display);
-  const delays = [];
   for (const id of [3, 17, 29]) {
-    const t0 = performance.now();
-    const sent = new Promise((resolve) => {
-      const orig = display.handler;
-      display.handler = (frame, h) => {
-        if (frame.type === "check") {
-          resolve(performance.now() - t0);
-          display.handler = orig;
-        }
-        return orig(frame, h);
-      };
-    });
     c.cache.clear();
-    await c.checkMessage(id, { force: true });
-    delays.push(await sent);
+    const { payload } = await c.checkMessage(id, { force: true });
+    assert.equal(payload.verdict, "ok");
   }
-  assert.ok(Math.max(...delays) < 50, `request delays ${delays.map((d) => d.toFixed(1)).join(", ")} ms`);
+  assert.equal(display.framesOfType("check").length, 3);
+  for (const answer of held.splice(0)) answer();
   bg.catch(() => {});
   await arrival.setPaused(true);
 });
