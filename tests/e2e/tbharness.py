@@ -8,11 +8,13 @@ No network: the profile has only Local Folders and the add-on runs the host offl
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +55,17 @@ user_pref("marionette.port", {port});
 def find_thunderbird() -> str | None:
     """The thunderbird executable, or None."""
     return shutil.which("thunderbird")
+
+
+def skip_reason() -> str | None:
+    """Why a real-Thunderbird test cannot run here (None: it can)."""
+    if sys.platform != "linux":
+        return "the end-to-end test drives Debian's thunderbird package (Linux only)"
+    if find_thunderbird() is None:
+        return "thunderbird is not installed (run tests/e2e/setup.sh as root to install it)"
+    if importlib.util.find_spec("marionette_driver") is None:
+        return "marionette-driver is not installed (pip install -e '.[test]')"
+    return None
 
 
 def free_port() -> int:

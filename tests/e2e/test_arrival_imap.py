@@ -56,6 +56,7 @@ from tbharness import (
     free_port,
     install_minuku,
     make_profile,
+    skip_reason,
     start_thunderbird,
 )
 
@@ -109,17 +110,13 @@ users@lists.kumo-project.org
 
 
 def _skip_reason() -> str | None:
-    if sys.platform != "linux":
-        return "the end-to-end test drives Debian's thunderbird package (Linux only)"
-    if find_thunderbird() is None:
-        return "thunderbird is not installed (run tests/e2e/setup.sh as root to install it)"
+    if (reason := skip_reason()) is not None:
+        return reason
     if find_dovecot() is None:
         return (
             "dovecot is not installed: the arrival test needs a real IMAP server "
             "(apt-get install dovecot-imapd, or run tests/e2e/setup.sh as root)"
         )
-    if importlib.util.find_spec("marionette_driver") is None:
-        return "marionette-driver is not installed (pip install -e '.[test]')"
     if importlib.util.find_spec("dns") is None:
         return "dnspython is not installed (the test's DNS server needs it)"
     return None

@@ -12,9 +12,7 @@ Screenshots: test-output/e2e/.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import random
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from tbharness import (
     free_port,
     install_minuku,
     make_profile,
+    skip_reason,
     start_thunderbird,
 )
 
@@ -69,19 +68,9 @@ def big_phish() -> bytes:
     ).encode()
 
 
-def _skip_reason() -> str | None:
-    if sys.platform != "linux":
-        return "the end-to-end test drives Debian's thunderbird package (Linux only)"
-    if find_thunderbird() is None:
-        return "thunderbird is not installed (run tests/e2e/setup.sh as root to install it)"
-    if importlib.util.find_spec("marionette_driver") is None:
-        return "marionette-driver is not installed (pip install -e '.[test]')"
-    return None
-
-
 @pytest.fixture(scope="module")
 def tb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Thunderbird]:
-    reason = _skip_reason()
+    reason = skip_reason()
     if reason:
         pytest.skip(reason)
     binary = find_thunderbird()

@@ -11,7 +11,6 @@ The add-on runs the host in offline mode (no DNS), so the test needs no network.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import os
 import signal
 import sys
@@ -28,6 +27,7 @@ from tbharness import (
     free_port,
     install_minuku,
     make_profile,
+    skip_reason,
     start_thunderbird,
 )
 
@@ -137,16 +137,6 @@ def css_attack_mail(subject: str, css: str, body_html: str, n: int) -> bytes:
     ).encode()
 
 
-def _skip_reason() -> str | None:
-    if sys.platform != "linux":
-        return "the end-to-end test drives Debian's thunderbird package (Linux only)"
-    if find_thunderbird() is None:
-        return "thunderbird is not installed (run tests/e2e/setup.sh as root to install it)"
-    if importlib.util.find_spec("marionette_driver") is None:
-        return "marionette-driver is not installed (pip install -e '.[test]')"
-    return None
-
-
 @pytest.fixture(scope="module")
 def tb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The HOME Thunderbird and the installer see (holds the host manifest)."""
@@ -157,7 +147,7 @@ def tb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tb(tb_home: Path) -> Iterator[Thunderbird]:
-    reason = _skip_reason()
+    reason = skip_reason()
     if reason:
         pytest.skip(reason)
     binary = find_thunderbird()
