@@ -104,8 +104,7 @@ def _skeleton(text: str) -> str:
     return text.lower() if text.isascii() else skeleton(text)
 
 
-@capped_cache(4096, 256)  # list footers and signatures repeat from mail to mail (speed)
-def _norm(text: str) -> str:
+def _norm_uncached(text: str) -> str:
     """Skeleton with separators as single spaces; brand names go through the same function."""
     text = text[:_MAX_FIELD]
     if text.isascii():  # the loop below, in C (speed); no CJK for _JA_SPACE_RE either
@@ -116,6 +115,11 @@ def _norm(text: str) -> str:
     text = " ".join("".join(out).split()).strip(".' ")
     # Japanese does not separate words with spaces: "ANA マイレージクラブ" is "ANAマイレージクラブ".
     return _JA_SPACE_RE.sub("", text)
+
+
+# List footers and signatures repeat from mail to mail (speed); StrCache: no lock or LRU
+# order on a call made a dozen times a mail (issue 10)
+_norm = StrCache(_norm_uncached, 4096, 256)
 
 
 @dataclass(frozen=True)

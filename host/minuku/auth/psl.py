@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ..memo import DNS_NAME_CHARS, capped_cache
+from ..memo import DNS_NAME_CHARS, StrCache
 
 
 @cache
@@ -26,9 +26,7 @@ def _norm(domain: str) -> str:
     return domain.strip().rstrip(".").lower()
 
 
-# Keyed on names from mail: a name over 253 characters is computed, never kept (memo).
-@capped_cache(8192, DNS_NAME_CHARS)
-def registrable(domain: str) -> str:
+def _registrable(domain: str) -> str:
     """The registrable domain; a public suffix itself (or junk) is returned unchanged."""
     d = _norm(domain)
     if not d:
@@ -40,8 +38,7 @@ def registrable(domain: str) -> str:
     return str(org) if org else d
 
 
-@capped_cache(8192, DNS_NAME_CHARS)
-def public_suffix(domain: str) -> str:
+def _public_suffix(domain: str) -> str:
     """The public suffix of ``domain`` (``co.jp`` for ``mail.example.co.jp``)."""
     d = _norm(domain)
     if not d:
@@ -51,6 +48,12 @@ def public_suffix(domain: str) -> str:
     except Exception:  # noqa: BLE001
         return d
     return str(suffix) if suffix else d
+
+
+# Keyed on names from mail: a name over 253 characters is computed, never kept (memo).
+# StrCache, not capped_cache: several calls a mail, and no lock or LRU order on each (issue 10).
+registrable = StrCache(_registrable, 8192, DNS_NAME_CHARS)
+public_suffix = StrCache(_public_suffix, 8192, DNS_NAME_CHARS)
 
 
 def is_public_suffix(domain: str) -> bool:
