@@ -20,9 +20,9 @@ import pytest
 from minuku.check import CheckOptions, check
 from minuku.message import decode_bytes, decode_words, parse_message
 from minuku.payload import BannerPayload
-from minuku.safetext import scrub, scrub_model, scrub_tree
+from minuku.safetext import scrub, scrub_tree
 from minuku.wire import BannerPayload as WirePayload
-from minuku.wire import payload_json, payload_model
+from minuku.wire import payload_json
 from paths import ROOT
 
 LOOKALIKE_FROM = "From: Amazon <info@amazon-co-jp-security.com>\n"
@@ -134,15 +134,6 @@ def test_safetext_scrubs_a_payload_at_the_boundary() -> None:
     assert cleaned.reasons[0].evidence == ["x\ufffd"]
     payload_json(cleaned).encode("utf-8")
     assert scrub_tree(p) is p  # nothing to do: the same object
-    # The wire model's own scrub, for a model built elsewhere.
-    model = payload_model(p)
-    dirty = model.model_copy(update={"title": "Amazon \ud800", "summary": "\udcff!"})
-    with pytest.raises(ValueError):
-        dirty.model_dump_json()
-    clean = scrub_model(dirty)
-    assert clean.title == "Amazon \ufffd" and clean.summary == "\ufffd!"
-    clean.model_dump_json().encode("utf-8")
-    assert scrub_model(model) is model
     assert scrub("a\udc80b") == "a\ufffdb"
 
 

@@ -5,8 +5,8 @@ Python ``str`` can hold lone surrogates (U+D800..U+DFFF): the email library's
 unicode_escape decode attacker bytes into them. Such a string cannot be encoded as UTF-8, so a
 payload holding one fails to serialise and the user gets an internal error instead of a
 verdict. The parser avoids making them (message.py decodes with safe codecs only); this module
-is the last line at the boundary: ``scrub_tree`` (the core's plain payload) and ``scrub_model``
-(a pydantic model) turn any that slipped through into U+FFFD.
+is the last line at the boundary: ``scrub_tree`` turns any that slipped into the core's plain
+payload into U+FFFD (the wire models are built from that payload, after it).
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:  # the core scrubs plain data and never loads pydantic
-    from pydantic import BaseModel
+from typing import Any, TypeVar
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
-M = TypeVar("M", bound="BaseModel")
 T = TypeVar("T")
 
 
@@ -45,7 +41,7 @@ def is_clean(s: str) -> bool:
 
 
 def _scrub_any(obj: Any) -> tuple[Any, bool]:
-    """(cleaned copy, changed?) of plain data from ``model_dump``: str, list, tuple, dict."""
+    """(cleaned copy, changed?) of plain data: str, list, tuple, dict."""
     if isinstance(obj, str):
         if is_clean(obj):
             return obj, False
@@ -109,8 +105,8 @@ def _fields(obj: Any) -> list[Any]:
 def scrub_tree(tree: T) -> T:
     """The same plain data (a dataclass tree), or a copy whose strings hold no lone surrogate."""
     try:
-        # Fast path, as scrub_model's: json.dumps (in C) writes every string as is, so a clean
-        # text means nothing to scrub (~60 µs for a phish payload, the walk ~90 µs).
+        # Fast path: json.dumps (in C) writes every string as is (ensure_ascii off keeps lone
+        # surrogates), so a clean text means nothing to scrub (~60 µs for a phish payload, the walk ~90 µs).
         if is_clean(json.dumps(tree, ensure_ascii=False, default=_fields)):
             return tree
     except (TypeError, ValueError):  # a key json cannot write: walk the data instead
@@ -118,19 +114,3 @@ def scrub_tree(tree: T) -> T:
     cleaned, _ = _scrub_node(tree)
     result: T = cleaned
     return result
-
-
-def scrub_model(model: M) -> M:
-    """The same model, or a re-validated copy whose strings hold no lone surrogate."""
-    data = model.model_dump()
-    try:
-        # Fast path: json.dumps (in C) writes every str key and value as is (ensure_ascii off
-        # keeps lone surrogates), so a clean dump means nothing to scrub.
-        if is_clean(json.dumps(data, ensure_ascii=False, default=repr)):
-            return model
-    except (TypeError, ValueError):  # a key json cannot write: walk the data instead
-        pass
-    cleaned, changed = _scrub_any(data)
-    if not changed:
-        return model
-    return type(model).model_validate(cleaned)
