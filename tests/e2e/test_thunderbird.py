@@ -705,6 +705,23 @@ def test_9_real_list_post_shows_nothing_online(tb: Thunderbird) -> None:
             _reset_offline(tb)
 
 
+def _forward_recipients(tb: Thunderbird, action: str, name: str) -> str:
+    """Click a banner action that opens a forward; its recipients as the compose window shows
+    them (a screenshot and the window's fields saved under ``name``); the window is closed."""
+    assert tb.run(JS_CLICK_BANNER_ACTION, [action])
+    try:
+        # The recipients are filled in once the compose window has loaded the forward.
+        compose = _wait(
+            lambda: (c := tb.run(JS_COMPOSE)) and (c.get("to") or c.get("pills")) and c, 30
+        )
+        (OUT / f"{name}.txt").write_text(repr(compose) + "\n", "utf-8")
+        tb.screenshot(OUT / f"{name}-ja.png")
+        return " ".join([str(compose.get("to") or ""), *map(str, compose.get("pills") or [])])
+    finally:
+        tb.run(JS_CLOSE_COMPOSE)
+        _wait(lambda: not tb.run(JS_COMPOSE), 10)
+
+
 def test_9_danger_links_inert_and_report_forward(tb: Thunderbird) -> None:
     """9.5: under danger a click on the mail's link does not open it: the banner shows the real
     target. 9.4: 「フィッシングとして報告」 opens a forward (as attachment) to the council,
@@ -726,32 +743,12 @@ def test_9_danger_links_inert_and_report_forward(tb: Thunderbird) -> None:
     time.sleep(0.5)
     tb.screenshot(OUT / "9-what-now-ja.png")
 
-    assert tb.run(JS_CLICK_BANNER_ACTION, ["report"])
-    try:
-        # The recipients are filled in once the compose window has loaded the forward.
-        compose = _wait(
-            lambda: (c := tb.run(JS_COMPOSE)) and (c.get("to") or c.get("pills")) and c, 30
-        )
-        (OUT / "9-report-compose.txt").write_text(repr(compose) + "\n", "utf-8")
-        shown = " ".join([str(compose.get("to") or ""), *map(str, compose.get("pills") or [])])
-        assert "info@antiphishing.jp" in shown, compose
-    finally:
-        tb.run(JS_CLOSE_COMPOSE)
-    _wait(lambda: not tb.run(JS_COMPOSE), 10)
-
+    shown = _forward_recipients(tb, "report", "9-report-compose")
+    assert "info@antiphishing.jp" in shown, shown
     # 9.4: 「Amazonにも報告」 forwards to the address Amazon's own help names (host catalogue).
     assert "reportBrand" in banner["actions"], banner["actions"]
-    assert tb.run(JS_CLICK_BANNER_ACTION, ["reportBrand"])
-    try:
-        compose = _wait(
-            lambda: (c := tb.run(JS_COMPOSE)) and (c.get("to") or c.get("pills")) and c, 30
-        )
-        (OUT / "9-report-brand-compose.txt").write_text(repr(compose) + "\n", "utf-8")
-        shown = " ".join([str(compose.get("to") or ""), *map(str, compose.get("pills") or [])])
-        assert "reportascam@amazon.com" in shown and "antiphishing" not in shown, compose
-        tb.screenshot(OUT / "9-report-brand-compose-ja.png")
-    finally:
-        tb.run(JS_CLOSE_COMPOSE)
+    shown = _forward_recipients(tb, "reportBrand", "9-report-brand-compose")
+    assert "reportascam@amazon.com" in shown and "antiphishing" not in shown, shown
 
     # 9.5: after 閉じる a one-line reminder remains (and the toolbar badge).
     assert tb.run(JS_CLICK_BANNER_DISMISS)
