@@ -513,3 +513,21 @@ def test_signatures_past_the_sixteenth_are_never_verified(
     assert (last.result, last.reason, last.key_bits) == ("unchecked", "too_many_signatures", None)
     assert any("not verified" in e for e in last.evidence)
     assert result.result != "pass" and result.passing_domains == ()
+
+
+def test_arc_key_under_a_sender_name_is_skipped_not_offline_when_sender_lookups_are_off(
+    ed_key: tuple[nacl.signing.SigningKey, str],
+) -> None:
+    # Issue 12: with no lookups of names the sender controls, an ARC set sealed by the
+    # sender's own server is "not looked up on purpose", never "offline" (we are online) and
+    # never a DNS failure; the same chain verifies when lookups are allowed (RFC 8617 §5.2).
+    from minuku.dnspolicy import BrandOnlyResolver
+
+    signing, public = ed_key
+    raw = _ed25519_arc_set(MESSAGE, signing, b"mx.u8412.tracker.example", 1, b"none")
+    zone = FixtureResolver(
+        {"arc._domainkey.mx.u8412.tracker.example": {"TXT": [f"v=DKIM1; k=ed25519; p={public}"]}}
+    )
+    assert verify_arc(raw, resolver=zone).result == "pass"
+    result = verify_arc(raw, resolver=BrandOnlyResolver(zone))
+    assert (result.result, result.reason) == ("unchecked", "sender_lookup_skipped")

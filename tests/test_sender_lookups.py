@@ -156,16 +156,22 @@ def _authenticate_without_sender_lookups(raw: bytes) -> Any:
 
 def test_skipped_lookups_are_recorded_where_they_are_refused() -> None:
     # RFC 7208 §2.6.6 / RFC 7489 §6.6.2: a lookup not made is a temporary error, never an answer;
-    # which lookups were left out on purpose is carried as data from SPF and DMARC.
+    # which lookups were left out on purpose is carried as data from SPF, DMARC and the DKIM
+    # key (its per-recipient selector): "not looked up on purpose", never "offline".
     auth = _authenticate_without_sender_lookups(TRACKER_MAIL)
     assert (auth.spf.result, auth.dmarc.result) == ("temperror", "temperror")
     assert auth.spf.skipped == ("TXT u8412.tracker.example",)
     assert auth.dmarc.skipped == ("TXT _dmarc.u8412.tracker.example",)
-    assert auth.sender_lookups_skipped == ("dmarc", "spf")
+    assert [(s.result, s.reason) for s in auth.dkim.signatures] == [
+        ("unchecked", "sender_lookup_skipped")
+    ]
+    assert auth.sender_lookups_skipped == ("dkim", "dmarc", "spf")
     assert auth.skipped_queries == (
         "TXT u8412.tracker.example",
         "TXT _dmarc.u8412.tracker.example",
+        "TXT u8412._domainkey.u8412.tracker.example",
     )
+    assert not [u for u in auth.unchecked if "offline" in u], auth.unchecked
     assert auth.dns_incomplete == ()  # nothing failed: left out on purpose
 
 
@@ -233,3 +239,63 @@ def test_verdict_reads_the_skip_from_data_not_from_unchecked_text() -> None:
     assert "dns_incomplete" in codes(replace(base, dns_incomplete=(line,)))
     skipped = codes(replace(base, sender_lookups_skipped=("spf",)))
     assert "sender_lookups_skipped" in skipped and "dns_incomplete" not in skipped
+
+
+# --- a list's post opened privately: its list cannot be vouched for, so it is not "unvouched" --
+
+LIST_POST = (
+    b"Return-Path: <kasan-dev+bncBC@googlegroups.com>\r\n"
+    b"Received: from mail-sor-f69.google.com (mail-sor-f69.google.com [209.85.220.69])\r\n"
+    b"\tby mx.example-isp.ne.jp (Postfix) with ESMTPS id 4ZB7\r\n"
+    b"\tfor <hanako@example-isp.ne.jp>; Mon, 30 Nov 2026 09:00:00 +0900 (JST)\r\n"
+    b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=gmail.com; s=20230601;"
+    b" h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+    b"From: Taro Yamada <taro.yamada@gmail.com>\r\n"
+    b"To: kasan-dev <kasan-dev@googlegroups.com>\r\n"
+    b"Subject: Re: [PATCH] kasan: fix a report\r\n"
+    b"Date: Mon, 30 Nov 2026 09:00:00 +0900\r\n"
+    b"Message-ID: <CAF1@mail.gmail.com>\r\n"
+    b"List-ID: <kasan-dev.googlegroups.com>\r\n"
+    b"Mailing-list: list kasan-dev@googlegroups.com; contact kasan-dev+owners@googlegroups.com\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Looks good to me.\r\n"
+)
+# The hard fixture of the field corpus, for this one mail: the author's domain asks for no
+# action, the list's envelope domain passes SPF, no DKIM key is published.
+LIST_ZONE = {
+    "_dmarc.gmail.com": {"TXT": ["v=DMARC1; p=none"]},
+    "gmail.com": {"TXT": ["v=spf1 -all"]},
+    "googlegroups.com": {"TXT": ["v=spf1 +all"]},
+}
+
+
+def _codes(payload: Any) -> dict[str, str]:
+    return {r.code: r.severity for r in payload.reasons}
+
+
+def test_list_post_opened_without_sender_lookups_is_not_called_an_unvouched_dmarc_failure() -> None:
+    # Field truth: 256 of 1,104 real list posts read "caution: DMARC failed" when opened
+    # privately, because the list's own SPF (googlegroups.com, a name the sender side
+    # controls) was not looked up. Not vouched for is not found unvouched (RFC 7489 §4: a
+    # list breaks the author's DMARC; its own authentication is what explains that).
+    zone = FixtureResolver(LIST_ZONE)
+    full = check(LIST_POST, resolver=zone, options=CheckOptions())
+    private = check(LIST_POST, resolver=zone, options=CheckOptions(sender_lookups=False))
+    assert full.verdict == "ok" and "list_delivery" in _codes(full)
+    assert private.verdict == "ok", _codes(private)
+    assert _codes(private)["dmarc_fail_list"] == "info"
+    assert "sender_lookups_skipped" in _codes(private)
+
+
+def test_same_post_without_list_headers_still_fails_dmarc_when_opened_privately() -> None:
+    # Without any list headers nothing explains the failure: a gmail.com spoof stays caution.
+    spoof = b"".join(
+        line + b"\r\n"
+        for line in LIST_POST.split(b"\r\n")
+        if not line.lower().startswith((b"list-id:", b"mailing-list:"))
+    ).replace(b"kasan-dev <kasan-dev@googlegroups.com>", b"hanako@example-isp.ne.jp")
+    private = check(
+        spoof, resolver=FixtureResolver(LIST_ZONE), options=CheckOptions(sender_lookups=False)
+    )
+    assert private.verdict == "caution"
+    assert _codes(private)["dmarc_fail"] == "caution"

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .auth.results import AuthSummary, DmarcResult
+from .auth.results import SENDER_LOOKUP_SKIPPED, AuthSummary, DmarcResult
 from .delivery import Delivery
 from .findings import Finding, Severity
 from .message import Link, MessageView
@@ -72,7 +72,9 @@ _PRESSURE_CONTEXT = ESCALATE_WITH_PRESSURE | {
     "brand_unsigned",
 }
 # DKIM failures that say "could not verify", not "forged" (rule 4).
-_UNVERIFIABLE = frozenset({"no_key", "unsupported", "dns_error", "dns_budget", "offline"})
+_UNVERIFIABLE = frozenset(
+    {"no_key", "unsupported", "dns_error", "dns_budget", "offline", SENDER_LOOKUP_SKIPPED}
+)
 # Tie-break for reasons of equal severity: the most telling first.
 _RANK = {
     "lookalike_from": 0,
@@ -277,7 +279,7 @@ def _judge_brand_domain(
         sev = Severity.DANGER
         if delivery.vouched and where == "from_domain":
             # An employee's post through a list: the list explains the failure (rule 3).
-            sev = _dmarc_fail_severity(dmarc, delivery)
+            sev = _dmarc_fail_severity(dmarc, delivery, vouch_skipped=False)
             ev = (*ev, f"delivered by a list: {delivery.list_id or delivery.vouched}")
         out.append(Finding("dmarc_fail_brand", sev, {"domain": domain}, ev, brand.id))
         return False
@@ -396,10 +398,14 @@ def _effective_policy(dmarc: DmarcResult) -> str:
     return policy
 
 
-def _dmarc_fail_severity(dmarc: DmarcResult, delivery: Delivery) -> Severity:
+def _dmarc_fail_severity(dmarc: DmarcResult, delivery: Delivery, vouch_skipped: bool) -> Severity:
     policy = _effective_policy(dmarc)
-    if delivery.vouched:
-        if policy == "none" or delivery.vouched.startswith("arc "):
+    # A mail with list headers whose list could not be vouched for because that lookup was
+    # left out on purpose (no lookups of the sender's names): judged as a list's mail, bar the
+    # ARC exception. Not vouched is not the same as found unvouched; the check on arrival,
+    # made with every lookup, still stands beside this one (arrival.js keeps the worse).
+    if delivery.vouched or (vouch_skipped and delivery.via_list):
+        if policy == "none" or (delivery.vouched or "").startswith("arc "):
             return Severity.INFO
         return Severity.CAUTION
     return Severity.CAUTION if policy == "none" else Severity.WARNING
@@ -414,8 +420,10 @@ def _auth_findings(auth: AuthSummary, brand_judged: bool, delivery: Delivery) ->
     out: list[Finding] = []
     dmarc = auth.dmarc
     if dmarc.result == "fail" and not brand_judged:
-        sev = _dmarc_fail_severity(dmarc, delivery)
-        code = "dmarc_fail_list" if sev == Severity.INFO and delivery.vouched else "dmarc_fail"
+        vouch_skipped = bool({"spf", "dkim", "arc"} & set(auth.sender_lookups_skipped))
+        sev = _dmarc_fail_severity(dmarc, delivery, vouch_skipped)
+        as_list = delivery.vouched or (vouch_skipped and delivery.via_list)
+        code = "dmarc_fail_list" if sev == Severity.INFO and as_list else "dmarc_fail"
         out.append(
             Finding(
                 code,

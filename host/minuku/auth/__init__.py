@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..dns import BudgetResolver, Resolver
 from .results import (
+    SENDER_LOOKUP_SKIPPED,
     ArcResult,
     AuthresEntry,
     AuthSummary,
@@ -268,12 +269,13 @@ def authenticate(
     # out on purpose (the sender_lookups_skipped finding), or DNS that failed or ran out of
     # budget (dns_incomplete). Anything else unchecked (offline, no client IP) is neither.
     skipped_methods: list[str] = []
+    skipped_queries: list[str] = []
     incomplete: list[str] = []
     for method, result, reason, skipped in (
         ("spf", spf.result, spf.reason, spf.skipped),
         ("dkim", dkim.result, "", ()),
         ("dmarc", dmarc.result, dmarc.reason, dmarc.skipped),
-        ("arc", arc.result, arc.reason, ()),
+        ("arc", arc.result, arc.reason, ("arc",) if arc.reason == SENDER_LOOKUP_SKIPPED else ()),
     ):
         if result in ("unchecked", "temperror"):
             line = f"{method}: {result}" + (f" ({reason[:160]})" if reason else "")
@@ -286,7 +288,10 @@ def authenticate(
         if sig.result in ("unchecked", "temperror"):
             line = f"dkim d={sig.domain}: {sig.result} ({sig.reason or ''})"
             unchecked.append(line)
-            if sig.result == "temperror" or sig.reason == "dns_budget":
+            if sig.reason == SENDER_LOOKUP_SKIPPED:
+                skipped_methods.append("dkim")
+                skipped_queries.append(f"TXT {sig.selector}._domainkey.{sig.domain}")
+            elif sig.result == "temperror" or sig.reason == "dns_budget":
                 incomplete.append(line)
     if budget.refused:
         line = f"DNS budget of {budget.budget_s:g} s spent: {budget.refused} queries not sent"
@@ -308,7 +313,7 @@ def authenticate(
         zone_authserv_id=zone_id,
         dns_health=health,
         dns_health_reason=health_reason,
-        sender_lookups_skipped=tuple(sorted(skipped_methods)),
-        skipped_queries=tuple(dict.fromkeys(spf.skipped + dmarc.skipped)),
+        sender_lookups_skipped=tuple(sorted(set(skipped_methods))),
+        skipped_queries=tuple(dict.fromkeys((*spf.skipped, *dmarc.skipped, *skipped_queries))),
         dns_incomplete=tuple(dict.fromkeys(incomplete)),
     )

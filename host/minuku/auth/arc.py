@@ -53,7 +53,7 @@ from .dkimcore import (
     validate_fields,
 )
 from .dkimdns import KeyAnswer, key_name, lookup_key
-from .results import ArcResult
+from .results import SENDER_LOOKUP_SKIPPED, ArcResult
 
 MAX_INSTANCES = 50
 
@@ -110,7 +110,9 @@ def verify_arc(
         return ArcResult("fail", instances, reason=f"chain terminated: {why}", evidence=evidence)
     if cv == "fail" and chain.not_sent:
         refused = chain.not_sent[0]
-        why_not = "offline" if refused.status == "offline" else "dns_budget"
+        why_not = {"offline": "offline", "skipped": SENDER_LOOKUP_SKIPPED}.get(
+            refused.status, "dns_budget"
+        )
         return ArcResult("unchecked", instances, reason=why_not, evidence=evidence)
     if cv == "fail" and chain.temp_errors:
         failed = chain.temp_errors[0]
@@ -168,7 +170,7 @@ class _Chain:
 
     @property
     def not_sent(self) -> list[KeyAnswer]:
-        return [a for a in self.answers if a.status in ("offline", "budget")]
+        return [a for a in self.answers if a.status in ("offline", "budget", "skipped")]
 
     @property
     def temp_errors(self) -> list[KeyAnswer]:

@@ -89,7 +89,7 @@ from .dkimcore import (
     validate_fields,
 )
 from .dkimdns import key_name, lookup_key, valid_query_name
-from .results import DkimResult, DkimSignature
+from .results import SENDER_LOOKUP_SKIPPED, DkimResult, DkimSignature
 
 MIN_KEY_BITS = 1024
 MAX_SIGNATURES = 16
@@ -102,7 +102,7 @@ _LOG.addHandler(logging.NullHandler())
 _LOG.propagate = False
 _LOG.setLevel(logging.CRITICAL + 1)
 
-_NOT_SENT = {"offline": "offline", "budget": "dns_budget"}
+_NOT_SENT = {"offline": "offline", "budget": "dns_budget", "skipped": SENDER_LOOKUP_SKIPPED}
 _RESULT_ORDER = ("temperror", "fail", "policy", "permerror", "unchecked")
 _MANDATORY = (b"v", b"a", b"b", b"bh", b"d", b"h", b"s")
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..dns import NXDomain, Resolver
+from ..dnspolicy import SenderLookupSkipped
 from ..errors import DnsBudgetExceeded, DnsOffline, DnsTempError
 
 # RFC 1035 §2.3.4 limits; selectors may contain dots (RFC 6376 §3.1) and underscores appear in
@@ -61,6 +62,8 @@ def lookup_key(resolver: Resolver, name: str) -> KeyAnswer:
         records = resolver.query(name, "TXT")
     except NXDomain:
         return KeyAnswer(name, "no_key", error="NXDOMAIN")
+    except SenderLookupSkipped as exc:  # a name the sender controls, left out on purpose
+        return KeyAnswer(name, "skipped", error=exc.reason)
     except DnsOffline as exc:
         return KeyAnswer(name, "offline", error=exc.reason)
     except DnsBudgetExceeded as exc:

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The reason of a DKIM signature or ARC chain not checked because its key lives under a name
+# the sender controls, left out on purpose (``dnspolicy``, no sender lookups): not offline,
+# not a DNS failure.
+SENDER_LOOKUP_SKIPPED = "sender_lookup_skipped"
+
 
 @dataclass(frozen=True)
 class SpfResult:
