@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from localdns import LocalDns
 from minuku.check import CheckOptions, check
 from minuku.dns import FixtureResolver
@@ -299,3 +300,18 @@ def test_same_post_without_list_headers_still_fails_dmarc_when_opened_privately(
     )
     assert private.verdict == "caution"
     assert _codes(private)["dmarc_fail"] == "caution"
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_auth_lines_say_not_looked_up_on_purpose_not_dns_failure(lang: str) -> None:
+    # A private opening's SPF is a temperror because its lookup was left out on purpose; the
+    # line must not tell the reader that DNS failed to answer.
+    private = check(
+        LIST_POST,
+        resolver=FixtureResolver(LIST_ZONE),
+        options=CheckOptions(sender_lookups=False, lang=lang),
+    )
+    spf = next(line for line in private.auth.lines if line.method == "spf")
+    assert spf.result == "temperror"
+    assert "DNS did not answer" not in spf.text and "応答せず" not in spf.text, spf.text
+    assert ("private" in spf.text) if lang == "en" else ("未照会" in spf.text), spf.text

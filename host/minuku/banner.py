@@ -139,7 +139,10 @@ def _auth_lines(a: Analysis, lang: str) -> AuthSummaryPayload:
     ) -> AuthLine:
         # One plain sentence per method; the raw result is in ``result`` (technical details).
         shown = words.get(result, result)
-        if result == "unchecked":
+        if method in auth.sender_lookups_skipped and result in ("unchecked", "temperror"):
+            # left out on purpose (no lookups of the sender's names): not "DNS did not answer"
+            shown = t["unchecked_private"]
+        elif result == "unchecked":
             shown = t["unchecked_offline"] if a.offline else t["unchecked"]
         text = _fmt(t[method], {"result": shown})
         if domain:
