@@ -58,3 +58,22 @@ def test_every_report_address_is_a_catalogue_brands_and_sourced_on_its_own_domai
         local, _, domain = entry["address"].partition("@")
         assert local and entry["says"], brand_id
         assert domain in brand.domains, (brand_id, "the address is at the brand's own domain")
+
+
+def test_cli_report_names_the_brands_address_for_danger_only() -> None:
+    import io
+
+    from minuku.cli import print_report
+
+    for lang, lead in (("en", "Amazon's own help"), ("ja", "Amazonの公式ヘルプ")):
+        out = io.StringIO()
+        print_report(check(PHISH, options=CheckOptions(offline=True, lang=lang)), out)
+        text = out.getvalue()
+        assert lead in text and "\n    reportascam@amazon.com\n" in text, text[-400:]
+        assert "reportascam@amazon-co-jp-security.com" not in text.split(lead)[1]
+    harmless = PHISH.replace(b"Amazon.co.jp <", b"Shop <").replace(
+        b"amazon-co-jp-security", b"shop-x"
+    )
+    out = io.StringIO()
+    print_report(check(harmless, options=CheckOptions(offline=True)), out)
+    assert "reportascam@amazon.com" not in out.getvalue()

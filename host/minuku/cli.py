@@ -314,6 +314,9 @@ def print_report(payload: Any, out: IO[str]) -> None:
         out.write(f"\n{t['advice']}:\n")
         for a in payload.advice:
             out.write(f"  - {a.text}" + (f"\n    {a.url}" if a.url else "") + "\n")
+        if payload.brand and payload.brand.report_to and payload.verdict in ("danger", "warning"):
+            lead = t["report_to"].replace("{brand}", payload.brand.name)
+            out.write(f"  - {lead}\n    {payload.brand.report_to}\n")
 
 
 def iter_messages(paths: Sequence[str]) -> Iterator[tuple[str, int | None, bytes | Exception]]:
