@@ -75,10 +75,9 @@ class CappedCache(Generic[P, R]):
             if key not in data:
                 data[key] = (size, value)
                 self._key_chars += size
-                if len(data) > self.maxsize:
-                    while len(data) > self.maxsize:
-                        _, (old, _v) = data.popitem(last=False)
-                        self._key_chars -= old
+                while len(data) > self.maxsize:
+                    _, (old, _v) = data.popitem(last=False)
+                    self._key_chars -= old
         return value
 
     def __len__(self) -> int:

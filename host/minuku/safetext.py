@@ -41,50 +41,31 @@ def is_clean(s: str) -> bool:
 
 
 def _scrub_any(obj: Any) -> tuple[Any, bool]:
-    """(cleaned copy, changed?) of plain data: str, list, tuple, dict."""
+    """(cleaned copy, changed?) of plain data: a dataclass tree holding str, list, tuple and
+    dict. What holds nothing to clean is returned as is, not copied."""
     if isinstance(obj, str):
         if is_clean(obj):
             return obj, False
         return scrub(obj), True
-    if isinstance(obj, dict):
-        changed = False
-        out: dict[Any, Any] = {}
-        for k, v in obj.items():
-            k2, ck = _scrub_any(k)
-            v2, cv = _scrub_any(v)
-            changed = changed or ck or cv
-            out[k2] = v2
-        return out, changed
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            value, changed = _scrub_any(getattr(obj, f.name))
+            if changed:
+                changes[f.name] = value
+        return (dataclasses.replace(obj, **changes), True) if changes else (obj, False)
     if isinstance(obj, list | tuple):
         items = [_scrub_any(v) for v in obj]
         if any(c for _, c in items):
             cleaned = [v for v, _ in items]
             return (cleaned if isinstance(obj, list) else tuple(cleaned)), True
         return obj, False
-    return obj, False
-
-
-def _scrub_node(obj: Any) -> tuple[Any, bool]:
-    """(cleaned copy, changed?) of a dataclass tree holding str, list, tuple and dict."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in dataclasses.fields(obj):
-            value, changed = _scrub_node(getattr(obj, f.name))
-            if changed:
-                changes[f.name] = value
-        return (dataclasses.replace(obj, **changes), True) if changes else (obj, False)
-    if isinstance(obj, list | tuple):
-        items = [_scrub_node(v) for v in obj]
-        if any(c for _, c in items):
-            cleaned = [v for v, _ in items]
-            return (cleaned if isinstance(obj, list) else tuple(cleaned)), True
-        return obj, False
     if isinstance(obj, dict):
-        pairs = [(_scrub_node(k), _scrub_node(v)) for k, v in obj.items()]
+        pairs = [(_scrub_any(k), _scrub_any(v)) for k, v in obj.items()]
         if any(ck or cv for (_, ck), (_, cv) in pairs):
             return {k: v for (k, _), (v, _) in pairs}, True
         return obj, False
-    return _scrub_any(obj)
+    return obj, False
 
 
 # The field names of each dataclass _fields has met (the payload's few classes): a call of
@@ -111,6 +92,6 @@ def scrub_tree(tree: T) -> T:
             return tree
     except (TypeError, ValueError):  # a key json cannot write: walk the data instead
         pass
-    cleaned, _ = _scrub_node(tree)
+    cleaned, _ = _scrub_any(tree)
     result: T = cleaned
     return result
