@@ -97,13 +97,6 @@ _LOGO_WORDS = ("logo", "ロゴ", "image", "画像")
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) not in _KEEP}
 
 
-def _skeleton(text: str) -> str:
-    """``confusables.skeleton``, which only lower-cases ASCII (its documented deviation from
-    TR39; a test holds it to that): for ASCII text, ``lower()`` without its per-character loop
-    (speed, issue 10: every subject and display name is unique)."""
-    return text.lower() if text.isascii() else skeleton(text)
-
-
 def _norm_uncached(text: str) -> str:
     """Skeleton with separators as single spaces; brand names go through the same function."""
     text = text[:_MAX_FIELD]
@@ -226,7 +219,7 @@ class ClaimDetector:
             if stripped == rest:
                 break
             rest = stripped
-        found += self._brands(_skeleton(rest), self._subject_prefix, prefix_only=True)
+        found += self._brands(skeleton(rest), self._subject_prefix, prefix_only=True)
         norm = _norm(subject)
         # _account_follows needs an account word in the text (or its loose form): without
         # one, no name can pass it, and the name search is skipped (speed, issue 10)

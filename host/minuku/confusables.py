@@ -75,6 +75,14 @@ def _is_cjk(ch: str) -> bool:
 
 def skeleton(text: str) -> str:
     """``fold``, confusables mapped to ASCII, diacritics dropped, lower-cased."""
+    if text.isascii():
+        # What the loop below gives ASCII (fold leaves it as is, no table maps it), in C: most
+        # host names, subjects and display names are ASCII (speed, issue 10)
+        return text.lower()
+    return _skeleton_general(text)
+
+
+def _skeleton_general(text: str) -> str:
     table = _map()
     out: list[str] = []
     for ch in fold(text):
