@@ -348,14 +348,17 @@ def test_engine_on_a_custom_catalogue() -> None:
     ],
 )
 def test_suffix_walk_agrees_with_publicsuffixlist(host: str) -> None:
-    """The short-cut walk (lookalike._SuffixWalk) must answer exactly as the library does,
-    on wildcard, exception, private-section and unknown-TLD names."""
-    from minuku.catalogue import public_suffix
-    from minuku.lookalike import _suffix_walk
+    """The short-cut walk (auth.psl.SuffixWalk, which registrable and public_suffix use) must
+    answer exactly as the library does, on wildcard, exception, private-section and
+    unknown-TLD names."""
+    from minuku.auth import psl
 
-    walk = _suffix_walk()
+    walk = psl.suffix_walk()
     assert walk is not None
-    assert walk.suffix(host) == public_suffix(host)
+    library = psl.psl()
+    assert walk.suffix(host) == (library.publicsuffix(host) or host)
+    assert psl.public_suffix(host) == (library.publicsuffix(host) or host)
+    assert psl.registrable(host) == (library.privatesuffix(host) or host)
 
 
 # --- issue 11: where the host is supports an ambiguous label --------------------------------

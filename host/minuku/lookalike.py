@@ -100,7 +100,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
 from . import catalogue as _catalogue
-from .catalogue import BrandLabel, Catalogue, normalize_host, public_suffix
+from .auth.psl import walk_public_suffix as _public_suffix
+from .catalogue import BrandLabel, Catalogue, normalize_host
 from .catalogue import registrable as _registrable
 from .confusables import is_mixed_script, loose_ascii, skeleton
 from .memo import DNS_NAME_CHARS, StrCache, capped_cache
@@ -232,86 +233,6 @@ class _Hit:
     kind: Literal["exact", "token", "affix", "visual", "typo"]
     token: str
     detail: str
-
-
-class _SuffixWalk:
-    """publicsuffixlist's public-suffix answer, with its walk cut short (same answers: a test
-    compares the two on wildcard, exception, private-section and unknown-TLD names).
-
-    publicsuffixlist joins and looks up every depth from ``maxlabel + 1`` labels down to one
-    (three set lookups each), about 13 µs a host: the engine's second hot spot. A rule can
-    match at depth ``d`` only if the host's last ``d`` labels are the tail of some rule, and
-    tails are closed under shortening, so the walk goes up from the TLD while the tail is one
-    (usually one or two steps) and then applies the library's own order (exception, wildcard,
-    exact; longest first) from there down."""
-
-    def __init__(self, rules: frozenset[str], maxlabel: int) -> None:
-        self._rules = rules
-        self._maxlabel = maxlabel
-        tails: set[str] = set()
-        for rule in rules:
-            body = rule[1:] if rule.startswith("!") else rule
-            body = body[2:] if body.startswith("*.") else body
-            labels = body.split(".")
-            tails.update(".".join(labels[i:]) for i in range(len(labels)))
-        self._tails = frozenset(tails)
-
-    @classmethod
-    def shipped(cls) -> _SuffixWalk | None:
-        """Built from the host's one parsed PSL; None if the library's layout ever changes
-        (then the library itself is asked)."""
-        from .auth import psl
-
-        lst = psl.psl()
-        rules = getattr(lst, "_publicsuffix", None)
-        maxlabel = getattr(lst, "_maxlabel", None)
-        if not isinstance(rules, frozenset) or not isinstance(maxlabel, int):
-            return None
-        if getattr(lst, "accept_unknown", None) is not True:
-            return None
-        return cls(rules, maxlabel)
-
-    def suffix(self, host: str) -> str | None:
-        if not host or ".." in host or len(host) > 253:
-            return None
-        labels = host.split(".")
-        n = len(labels)
-        if n == 1 or "" in labels:
-            return host if n == 1 else public_suffix(host)
-        tails, rules = self._tails, self._rules
-        deep = 0
-        tail = ""
-        for d in range(1, min(n, self._maxlabel + 1) + 1):
-            tail = labels[-d] if d == 1 else labels[-d] + "." + tail
-            if tail not in tails:
-                break
-            deep = d
-        for depth in range(deep, 0, -1):
-            s = ".".join(labels[-depth:])
-            if "!" + s in rules:
-                count = depth - 1
-                break
-            if "*." + s in rules:
-                count = depth + 1 if depth < n else depth
-                break
-            if s in rules:
-                count = depth
-                break
-        else:
-            count = 1  # an unknown TLD is a public suffix (accept_unknown)
-        if n < count:
-            return host
-        return ".".join(labels[-count:])
-
-
-@cache
-def _suffix_walk() -> _SuffixWalk | None:
-    return _SuffixWalk.shipped()
-
-
-def _public_suffix(host: str) -> str | None:
-    walk = _suffix_walk()
-    return walk.suffix(host) if walk is not None else public_suffix(host)
 
 
 def _reg_suffix(host: str) -> tuple[str | None, str | None]:
