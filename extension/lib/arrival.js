@@ -20,7 +20,7 @@
 
 import { ArrivalStore, fingerprint, severity } from "./arrival-store.js";
 import { createLearningBatch, senderDomain } from "./authserv.js";
-import { bytesToBase64, rawToBytes } from "./base64.js";
+import { MAX_MESSAGE_BYTES, rawToBase64 } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { junkFolderOf } from "./junk.js";
 import { HostError } from "./hostclient.js";
@@ -61,7 +61,6 @@ export const MAX_SESSION_IDS = 50000; // message ids checked this session (bound
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
 // IMAP, the server connections that getRaw also uses) with background checks.
 export const GRACE_MS = 300;
-export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024; // the host's cap (wire.MAX_MESSAGE_BYTES)
 export const MENU_CHECK_FOLDER = "minuku-check-folder";
 export const MENU_PAUSE = "minuku-pause-background";
 const NEVER_MOVE_FROM = ["junk", "trash", "sent", "drafts", "templates", "outbox", "archives"];
@@ -91,27 +90,6 @@ export function mergeAtOpen(fresh, kept, keptPayload, { restricted }) {
     return { payload: fresh, verdict: fresh.verdict };
   }
   return { payload: keptPayload && keptPayload.verdict === kept.v ? keptPayload : fresh, verdict: kept.v };
-}
-
-/**
- * The raw message as the wire carries it (base64), or null over the host's size cap.
- * Background checks ask getRaw for a binary string (one char per byte): it comes back in
- * getRaw's answer itself, where a File is a blob whose bytes the add-on's process must then
- * fetch from Thunderbird's in another round trip, for every mail of a folder.
- * @param {string|Blob|ArrayBuffer|Uint8Array} raw
- * @returns {Promise<string|null>}
- */
-export async function rawToBase64(raw) {
-  if (typeof raw === "string") {
-    if (raw.length > MAX_MESSAGE_BYTES) return null;
-    try {
-      return btoa(raw);
-    } catch {
-      // Not a binary string after all (a char over 0xFF): bytes, as rawToBytes makes them.
-    }
-  }
-  const bytes = await rawToBytes(raw);
-  return bytes.length > MAX_MESSAGE_BYTES ? null : bytesToBase64(bytes);
 }
 
 function messagesOf(list) {

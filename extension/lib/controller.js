@@ -8,7 +8,7 @@
 // message id.
 
 import { createLearningBatch, learnedIds, normalizeLearning, senderDomain } from "./authserv.js";
-import { bytesToBase64, rawToBytes } from "./base64.js";
+import { rawToBase64 } from "./base64.js";
 import { LruCache } from "./cache.js";
 import { HostError } from "./hostclient.js";
 import { bannerStrings, createTranslator, resolveLocale } from "./i18n.js";
@@ -20,8 +20,6 @@ import { reportAddress, safeUrl, validatePayload } from "./payload.js";
 
 export const MENU_ID = "minuku-check-selected";
 export const SCRIPT_ID = "minuku-banner";
-// Same cap as the host (wire.MAX_MESSAGE_BYTES): bigger messages are not sent at all.
-export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_REPORT_MESSAGES = 50;
 // storage.local key of the per-account authserv-id learning state (authserv.js).
 export const LEARNING_KEY = "authservLearning";
@@ -132,12 +130,14 @@ export function createController({
   // the banner script's request share them instead of each asking again, one round trip after
   // another (issue 9.1: the first banner waits for every one of them).
   function newContext(messageId, stored = readStorage()) {
-    let raw = null;
+    let message = null;
     return {
       stored,
       info: messageInfo(messageId),
       plan: arrival ? arrival.planOpening(messageId) : Promise.resolve(null),
-      raw: () => (raw ??= browser.messages.getRaw(messageId, { data_format: "File" }).then(rawToBytes)),
+      // The source as the wire carries it (null: over the host's cap), read and encoded once
+      // for the local and the full check.
+      message: () => (message ??= browser.messages.getRaw(messageId, { data_format: "BinaryString" }).then(rawToBase64)),
     };
   }
 
@@ -233,17 +233,17 @@ export function createController({
   }
 
   async function runCheck(ctx, wire, locale, force, via = client) {
-    let bytes;
+    let message;
     try {
-      bytes = await ctx.raw();
+      message = await ctx.message();
     } catch (e) {
       return { payload: local("read_failed", locale, wire.offline, { detail: String(e?.message ?? e) }) };
     }
-    if (bytes.length > MAX_MESSAGE_BYTES) {
+    if (message === null) {
       return { payload: local("message_too_large", locale, wire.offline) };
     }
     try {
-      const raw = await via.check(bytesToBase64(bytes), wire, { force });
+      const raw = await via.check(message, wire, { force });
       const v = validatePayload(raw);
       if (!v.ok) {
         return { payload: local("host_error", locale, wire.offline, { detail: v.error }) };
@@ -533,7 +533,7 @@ export function createController({
       const ctx = displayContext(msgs[0].id);
       const { opts } = optionsFrom(await ctx.stored);
       if (!opts.autoCheck) return cleared;
-      ctx.raw().catch(() => {}); // with the header and plan reads, not after them; runCheck reports failures
+      ctx.message().catch(() => {}); // with the header and plan reads, not after them; runCheck reports failures
       // Both parts start now; the banner script's request reuses them (inflight).
       const local = opts.offline ? null : checkMessage(msgs[0].id, { local: true, ctx });
       await Promise.all([checkMessage(msgs[0].id, { ctx }), local]);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { ArrivalStore, GENERATION_SIZE, MAX_GENERATIONS, fingerprint } from "../../extension/lib/arrival-store.js";
-import { IN_FLIGHT, MAX_INFLIGHT_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING, STAGES, createArrival, mergeAtOpen, normalizeArrivalOptions, rawToBase64 } from "../../extension/lib/arrival.js";
+import { IN_FLIGHT, MAX_INFLIGHT_BYTES, MAX_PENDING, STAGES, createArrival, mergeAtOpen, normalizeArrivalOptions } from "../../extension/lib/arrival.js";
+import { MAX_MESSAGE_BYTES, rawToBase64 } from "../../extension/lib/base64.js";
 import { createController } from "../../extension/lib/controller.js";
 import { HostClient } from "../../extension/lib/hostclient.js";
 import { memoryStorage } from "../../extension/lib/idb-kv.js";

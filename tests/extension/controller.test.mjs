@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { createLearningBatch } from "../../extension/lib/authserv.js";
+import { MAX_MESSAGE_BYTES } from "../../extension/lib/base64.js";
 import { createController, MENU_ID, SCRIPT_ID } from "../../extension/lib/controller.js";
 import { HostClient } from "../../extension/lib/hostclient.js";
 import { FakeHost, LOCALES, ManualTimers, helloResponse, payloadFor, settle } from "./helpers.mjs";
@@ -98,7 +99,7 @@ test("banner flow: one request, answered with the tab's message and its verdict"
   assert.equal(ans.payload.verdict, "danger");
   assert.match(ans.payload.title, /\[A\]$/);
   assert.equal(ans.strings.showDetails, "Details");
-  assert.deepEqual(browser.calls.getRaw, [[1, { data_format: "File" }]]);
+  assert.deepEqual(browser.calls.getRaw, [[1, { data_format: "BinaryString" }]]);
   assert.deepEqual(host.invalid, []);
   // the bytes that reached the host are the raw message
   assert.equal(Buffer.from(host.framesOfType("check")[0].message, "base64").toString(), RAW[1]);
@@ -278,6 +279,16 @@ test("unreadable message -> read_failed banner", async () => {
   assert.equal(ans.payload.reasons[0].code, "addon_read_failed");
 });
 
+test("a message over the host's cap is not sent: message_too_large banner, read once for both parts", async () => {
+  const { c, browser, host, quick } = setup({ store: { offline: false } });
+  browser.messages.getRaw = async (id, opts) => (browser.calls.getRaw.push([id, opts]), "x".repeat(MAX_MESSAGE_BYTES + 1));
+  browser.shown.set(7, [1]);
+  const ans = await c.onRuntimeMessage({ type: "minuku:getBanner" }, tab(7));
+  assert.equal(ans.payload.reasons[0].code, "addon_message_too_large");
+  assert.equal(browser.calls.getRaw.length, 1);
+  assert.equal(host.framesOfType("check").length + quick.framesOfType("check").length, 0);
+});
+
 test("dismiss is per message", async () => {
   const { c, browser } = setup();
   browser.shown.set(7, [1]);
@@ -453,7 +464,7 @@ test("9.1: a display and its banner request share one read of the options, the h
   assert.equal(ans.payload.verdict, "danger");
   assert.equal(storageReads, 1, "the options are read once for the whole display");
   assert.equal(headerReads, 1, "the header is read once");
-  assert.deepEqual(browser.calls.getRaw, [[1, { data_format: "File" }]], "the source is read once for both checks");
+  assert.deepEqual(browser.calls.getRaw, [[1, { data_format: "BinaryString" }]], "the source is read once for both checks");
   assert.equal(host.framesOfType("check").length, 1, "one full check");
   // A later display of another message reads afresh (options may have changed meanwhile).
   browser.shown.set(7, [2]);
