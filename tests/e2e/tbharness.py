@@ -365,24 +365,26 @@ class Thunderbird:
     def click_action(self) -> bool:
         return bool(self.run(JS_CLICK_ACTION, [ACTION_BUTTON_ID]))
 
-    def set_storage(self, items: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.run_async(JS_SET_STORAGE, [ADDON_ID, dict(items)])
-        if "error" in result:
-            raise RuntimeError(f"could not set the add-on's storage: {result['error']}")
-        return result
-
-    def get_storage(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.run_async(JS_GET_STORAGE, [ADDON_ID])
+    def _storage(self, script: str, args: list[Any], what: str) -> dict[str, Any]:
         # Just after a restart, Thunderbird's storage.local database may still be opening and
-        # answer TransactionInactiveError once or twice: ask again, for a few seconds only.
+        # refuse a read (TransactionInactiveError) or a write (InvalidStateError: "did not
+        # allow mutations") once or twice: ask again, for a few seconds only.
+        result: dict[str, Any] = self.run_async(script, args)
         for _ in range(20):
-            if "TransactionInactiveError" not in str(result.get("error", "")):
+            error = str(result.get("error", ""))
+            if "TransactionInactiveError" not in error and "InvalidStateError" not in error:
                 break
             time.sleep(0.5)
-            result = self.run_async(JS_GET_STORAGE, [ADDON_ID])
+            result = self.run_async(script, args)
         if "error" in result:
-            raise RuntimeError(f"could not read the add-on's storage: {result['error']}")
-        stored: dict[str, Any] = result["stored"]
+            raise RuntimeError(f"could not {what} the add-on's storage: {result['error']}")
+        return result
+
+    def set_storage(self, items: Mapping[str, Any]) -> dict[str, Any]:
+        return self._storage(JS_SET_STORAGE, [ADDON_ID, dict(items)], "set")
+
+    def get_storage(self) -> dict[str, Any]:
+        stored: dict[str, Any] = self._storage(JS_GET_STORAGE, [ADDON_ID], "read")["stored"]
         return stored
 
     def open_options(self) -> str:
