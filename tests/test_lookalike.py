@@ -576,3 +576,15 @@ def test_engine_piece_cache_is_bounded_and_keeps_no_long_key() -> None:
         engine.check(f"amazon-{i}-" + "a" * 5000 + ".example")
         engine.check(f"amaz0n-{i}.example")
     assert len(engine._candidates) <= 4 and engine._candidates.key_chars <= 4 * 253
+
+
+def test_typo_glued_to_junk_ends_anywhere_under_an_abused_tld() -> None:
+    """'rakutebig.cf', 'c.docomaa.xyz', 'www.mistorfd.top' (JPCERT/CC 2019-2022): the brand
+    typo'd once and glued to the kit's junk, on a TLD most of whose registrations are abuse.
+    There a typo'd span that begins a part may end anywhere; elsewhere it must end with the
+    label's last letter or at a part boundary (rakutebig.com, docomaa.com stay clean)."""
+    assert _technique("rakutebig.cf") == ("typo", "rakuten")
+    assert _technique("c.docomaa.xyz") == ("typo", "docomo")
+    assert _technique("www.mistorfd.top") == ("typo", "micard")
+    for host in ("rakutebig.com", "docomaa.com", "c.docomaa.com", "mistorfd.com", "amazed.top"):
+        assert check_domain(host) is None, host

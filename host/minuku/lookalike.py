@@ -35,7 +35,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      inside it, exactly (``smbcgp``, ``jpwordsamazon611`` on Alibaba OSS) or within its edit
      budget (one edit up to 8 letters, two from 9, ``max_edits`` less), the span starting
      with the label's first letter and ending with its last or at a part boundary
-     (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``); in the
+     (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``), or
+     anywhere where the host gets support from where it is (below: ``rakutebig.cf``,
+     ``c.docomaa.xyz``; not ``rakutebig.com``); in the
      registrable name a typo'd span begins a part, and labels of five letters or fewer (and,
      in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
      (``rner-cari``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
@@ -712,11 +714,20 @@ class LookalikeEngine:
         text = "".join(raw_parts)
         if len(text) < _MIN_EMBEDDED:
             return None
-        best = self._embedded_in(text, raw_parts, context, relaxed, in_name, whole=False)
+        open_end = _SUPPORT in context
+        best = self._embedded_in(
+            text, raw_parts, context, relaxed, in_name, whole=False, open_end=open_end
+        )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
             best = self._embedded_in(
-                "".join(loose_parts), loose_parts, context, relaxed, in_name, whole=True
+                "".join(loose_parts),
+                loose_parts,
+                context,
+                relaxed,
+                in_name,
+                whole=True,
+                open_end=open_end,
             )
         if best is None:
             return None
@@ -736,6 +747,7 @@ class LookalikeEngine:
         in_name: bool,
         *,
         whole: bool,
+        open_end: bool = False,
     ) -> tuple[int, int, str, str, str] | None:
         edges = {0}
         pos = 0
@@ -747,7 +759,9 @@ class LookalikeEngine:
         best: tuple[int, int, str, str, str] | None = None  # (edits, order, bid, label, span)
         for i in self._candidates(text):
             p = self._probes[i]
-            span = self._find_span(text, p, edges, hyphens, whole=whole, in_name=in_name)
+            span = self._find_span(
+                text, p, edges, hyphens, whole=whole, in_name=in_name, open_end=open_end
+            )
             if span is None:
                 continue
             dist, a, z = span
@@ -882,6 +896,7 @@ class LookalikeEngine:
         *,
         whole: bool,
         in_name: bool,
+        open_end: bool = False,
     ) -> tuple[int, int, int] | None:
         """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
         target = p.folded if whole else p.label
@@ -922,7 +937,7 @@ class LookalikeEngine:
                 z = a + length
                 if z > n:
                     break
-                if text[z - 1] != last and z not in edges:
+                if text[z - 1] != last and z not in edges and not open_end:
                     continue
                 cand = text[a:z]
                 dist = _osa(cand, target, p.k)
