@@ -588,3 +588,13 @@ def test_typo_glued_to_junk_ends_anywhere_under_an_abused_tld() -> None:
     assert _technique("www.mistorfd.top") == ("typo", "micard")
     for host in ("rakutebig.com", "docomaa.com", "c.docomaa.com", "mistorfd.com", "amazed.top"):
         assert check_domain(host) is None, host
+
+
+def test_visually_folded_typo_begins_a_part_under_an_abused_tld() -> None:
+    """'ekl-nebtt.xyz', 'www.ep0sccrd1.xyz' (JPCERT/CC 2019-2022): l for i, 0 for o, and the
+    kit's junk after. Visual folds count on whole parts only (1001cloud is no icloud); on an
+    abused TLD a folded span need only begin a part. On .com the same names stay clean."""
+    assert _technique("ekl-nebtt.xyz") == ("typo", "ekinet")
+    assert _technique("www.ep0sccrd1.xyz") == ("combosquat", "epos")
+    for host in ("ekl-nebtt.com", "ep0sccrd1.com", "1001cloud.top", "1001cloud.com"):
+        assert check_domain(host) is None, host

@@ -40,7 +40,8 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      ``c.docomaa.xyz``; not ``rakutebig.com``); in the
      registrable name a typo'd span begins a part, and labels of five letters or fewer (and,
      in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
-     (``rner-cari``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
+     (``rner-cari``), or on spans that begin a part where the host gets support from where it
+     is (``ekl-nebtt.xyz``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
      of the label (dictionary words, ``amazonas``) covering the span cancels it:
      ``combosquat``/``typo`` in the registrable name, ``subdomain`` elsewhere. On a hosting
      service outside the PSL only the customer's labels are read, never the service's own
@@ -905,7 +906,9 @@ class LookalikeEngine:
 
         def allowed(a: int, z: int) -> bool:
             at_edges = a in edges and z in edges
-            if whole and not at_edges:
+            # Visual folds on whole parts only (1001cloud is no icloud); where the host is
+            # supports it, a folded span need only begin a part (ekl-nebtt.xyz).
+            if whole and not at_edges and not (open_end and a in edges):
                 return False
             # Labels listed as edge labels (ymobile, amex) begin a part: "easymobile",
             # "camex" are other words.
