@@ -598,3 +598,10 @@ def test_visually_folded_typo_begins_a_part_under_an_abused_tld() -> None:
     assert _technique("www.ep0sccrd1.xyz") == ("combosquat", "epos")
     for host in ("ekl-nebtt.com", "ep0sccrd1.com", "1001cloud.top", "1001cloud.com"):
         assert check_domain(host) is None, host
+
+
+def test_typo_before_go_jp_the_ministries_domain_ending() -> None:
+    """'kyufukin-soumo-go-jp.buzz' (JPCERT/CC 2019-2022): 総務省 is soumu.go.jp; a part written
+    before 'go-jp' spells out a government .jp name, as before co-jp a company's."""
+    assert _technique("kyufukin-soumo-go-jp.buzz") == ("typo", "soumu")
+    assert check_domain("soumo-go.com") is None

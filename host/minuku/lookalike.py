@@ -143,9 +143,14 @@ _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
 _SEP_RE = re.compile(r"[-_]+")
 _DIGIT_RE = re.compile(r"[0-9]")
 _JOIN_RE = re.compile(r"[-_.]+")
-# What follows a brand spelled as a Japanese domain inside a host: co.jp, ne.jp, or.jp, typo'd.
-_COUNTRY_NEXT = frozenset(("co", "ne", "or", "jp", "ip", "cojp", "nejp", "coip", "jip", "cp"))
-_COUNTRY_RE = re.compile(r"[a-z]{5,}[-_.](?:co|ne|or|jp|ip|cojp|nejp|coip|jip|cp)(?:[-_.]|$)")
+# What follows a brand spelled as a Japanese domain inside a host: co.jp, ne.jp, or.jp, typo'd;
+# go.jp (the ministries: soumu.go.jp, nta.go.jp) only in full, "go" alone being a word.
+_COUNTRY_NEXT = frozenset(
+    ("co", "ne", "or", "jp", "ip", "cojp", "nejp", "gojp", "coip", "jip", "cp")
+)
+_COUNTRY_RE = re.compile(
+    r"[a-z]{5,}[-_.](?:co|ne|or|jp|ip|cojp|nejp|gojp|coip|jip|cp|go[-_.]jp)(?:[-_.]|$)"
+)
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
@@ -629,7 +634,10 @@ class LookalikeEngine:
         pieces = [x for x in _JOIN_RE.split(f"{sub}.{name}" if sub else name) if x]
         n_sub = len([x for x in _JOIN_RE.split(sub) if x]) if sub else 0
         for i, piece in enumerate(pieces[:-1]):
-            if pieces[i + 1] not in _COUNTRY_NEXT or not piece.isalpha() or len(piece) < 4:
+            nxt = pieces[i + 1]
+            if nxt == "go" and pieces[i + 2 : i + 3] == ["jp"]:
+                nxt = "gojp"
+            if nxt not in _COUNTRY_NEXT or not piece.isalpha() or len(piece) < 4:
                 continue
             for j in self._by_first.get(piece[0], ()):
                 p = self._probes[j]
