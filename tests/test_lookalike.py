@@ -605,3 +605,17 @@ def test_typo_before_go_jp_the_ministries_domain_ending() -> None:
     before 'go-jp' spells out a government .jp name, as before co-jp a company's."""
     assert _technique("kyufukin-soumo-go-jp.buzz") == ("typo", "soumu")
     assert check_domain("soumo-go.com") is None
+
+
+def test_tlds_interisle_and_spamhaus_single_out_are_abused_tlds() -> None:
+    """.info, .xin, .cc, .pro (Interisle 'Phishing Landscape 2025': one domain in a hundred or
+    more reported for phishing) and .tokyo (Spamhaus: over half its domains seen were bad)
+    support an ambiguous label as the other abused TLDs do: 'www.apple-user21909.tokyo',
+    'www.eposcacb.cc' (JPCERT/CC 2019-2022). The label alone as the name stays clean."""
+    tlds = catalogue.load().lookalike.abused_tlds
+    for tld in ("info", "xin", "cc", "pro", "tokyo"):
+        assert tld in tlds, tld
+    assert _technique("www.apple-user21909.tokyo") == ("combosquat", "apple")
+    assert _technique("www.eposcacb.cc") == ("combosquat", "epos")
+    for host in ("apple.tokyo", "epos.cc", "aeon.info", "apple-user21909.jp"):
+        assert check_domain(host) is None, host
