@@ -619,3 +619,19 @@ def test_tlds_interisle_and_spamhaus_single_out_are_abused_tlds() -> None:
     assert _technique("www.eposcacb.cc") == ("combosquat", "epos")
     for host in ("apple.tokyo", "epos.cc", "aeon.info", "apple-user21909.jp"):
         assert check_domain(host) is None, host
+
+
+def test_common_word_glued_inside_a_longer_word_is_not_the_brand() -> None:
+    """Issue 11 item 4: a short, common English word inside a longer label is not a brand.
+    'visa' and 'apple' (wordfreq Zipf >= 4) glued after other letters are part of that word
+    (globevisa, pineapple, businessoutlook), even on an abused TLD; a strong affix or the
+    brand's name right next to it, affix words only before it, or a leading www still make it
+    the brand's (JPCERT/CC 2019-2022: xnxxhappleverify-mmxjmbd…, jp-myappleuser.servehttp.com)."""
+    assert {"visa", "apple"} <= catalogue.load().lookalike.common_words
+    for host in ("globevisa.top", "pineapple.top", "businessoutlook.top", "globevisa.xyz"):
+        assert check_domain(host) is None, host
+    assert _technique("securevisa.com") == ("combosquat", "visa")
+    assert _technique("wwwinfoapple.top") == ("combosquat", "apple")
+    assert _technique("jp-myappleuser.servehttp.com") == ("subdomain", "apple")
+    m = check_domain("xnxxhappleverify-mmxjmbd.com.loeasub-districtjadeh.net")
+    assert m is not None and m.brand_id == "apple"

@@ -116,6 +116,9 @@ class LookalikeData:
     # particle "no" and another word they begin a Japanese phrase (mizuho-no-kuni 瑞穂の国,
     # soumu-no-mori), not the brand.
     word_labels: frozenset[str] = frozenset()
+    # Labels that are common English words (visa, apple): glued after other letters inside a
+    # longer label (globevisa, pineapple) they are that longer word, not the brand.
+    common_words: frozenset[str] = frozenset()
     # Top-level domains where most registrations seen are abuse (published TLD abuse rankings):
     # under one, an ambiguous label (aeon, epos, apple) counts as a strong affix would make it.
     abused_tlds: frozenset[str] = frozenset()
@@ -380,6 +383,7 @@ def parse(data: Mapping[str, Any]) -> Catalogue:
             stop_words=_stop_words(lk.get("stop_words", {})),
             edge_labels=frozenset(_strs(lk.get("edge_labels"), "lookalike.edge_labels")),
             word_labels=frozenset(_strs(lk.get("word_labels"), "lookalike.word_labels")),
+            common_words=frozenset(_strs(lk.get("common_words"), "lookalike.common_words")),
             abused_tlds=frozenset(
                 t.lower().lstrip(".") for t in _strs(lk.get("abused_tlds"), "lookalike.abused_tlds")
             ),

@@ -362,6 +362,7 @@ class LookalikeEngine:
         for g in self._glue_loose:
             self._glue_loose_by.setdefault(g[1].label, []).append(g)
         self._word_labels = cat.lookalike.word_labels
+        self._common_words = cat.lookalike.common_words
         # Labels of eight letters or more per brand: a typo of one supports an ambiguous
         # label of the same brand (_sibling_typo).
         self._long_labels: dict[str, tuple[str, ...]] = {
@@ -780,6 +781,20 @@ class LookalikeEngine:
             # The whole registrable name alone gets no support from where it is (aeon.top).
             # (A typo of it alone does: mistorb.top is nobody's word.)
             alone = in_name and a == 0 and z == len(text) and dist == 0
+            # A common English word glued after other letters (globe|visa, pine|apple) is part
+            # of a longer word, not the brand, whatever the host's context; only a strong
+            # affix or the brand's own name glued right next to it (securevisa,
+            # xnxxappleverify), nothing but affix words before it (jp-myapple) or a leading
+            # www (wwwinfoapple) makes it the brand's.
+            if (
+                a not in edges
+                and p.label in self._common_words
+                and not relaxed
+                and not self._glued_support(p.brand_id, text[:a], text[z:])
+                and not _segments(text[:a], self._affixes)
+                and not self._www_led(text, a, z, edges)
+            ):
+                continue
             if (
                 p.ambiguous
                 and not relaxed
