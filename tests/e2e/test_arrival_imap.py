@@ -657,6 +657,9 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
     # MINUKU_E2E_ADDON_MEMORY=1, at every fifth of the way (each sample stops Thunderbird for a
     # GC and a memory report: off by default, so the rate stays comparable).
     addon = [(0, _addon_mb(env.tb))]
+    # Thunderbird's own process, each time right after the probe's minimizeMemoryUsage: what
+    # it keeps, not what a garbage collector has yet to take back.
+    tb_kept = [_rss_mb(env.tb)["thunderbird"]]
     sample_every = n // 5 if os.environ.get("MINUKU_E2E_ADDON_MEMORY") == "1" else 0
     profile = os.environ.get("MINUKU_E2E_PROFILE") == "1"
     if profile:  # where Thunderbird's own time goes (bench/profile_summary.py reads it)
@@ -683,6 +686,7 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
         data = env.tb.run_async(JS_PROFILER_STOP, timeout=120)
         (OUT / "arrival-folder-profile.json").write_text(data, "utf-8")
     addon.append((len(env.background_checks()) - checks_before, _addon_mb(env.tb)))
+    tb_kept.append(_rss_mb(env.tb)["thunderbird"])
     cpu = {k: v - cpu0[k] for k, v in _cpu_s(env.tb).items()}
     listed, kept = map(int, re.findall(done_re, env.tb.log())[-1])
     checked = len(env.background_checks()) - checks_before
@@ -708,6 +712,8 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
         + "the add-on after a GC, MB (checks so far: its heap / its process's RSS): "
         + ", ".join(f"{c}: {mb[0]:.1f} / {mb[1]:.0f}" for c, mb in addon)
         + "\n"
+        + f"Thunderbird's main process after minimizeMemoryUsage, MB: before {tb_kept[0]}, "
+        f"after {tb_kept[-1]}\n"
     )
     (OUT / "arrival-folder-rate.txt").write_text(report, "utf-8")
     env.tb.set_storage({"offline": False})
