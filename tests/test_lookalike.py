@@ -635,3 +635,11 @@ def test_common_word_glued_inside_a_longer_word_is_not_the_brand() -> None:
     assert _technique("jp-myappleuser.servehttp.com") == ("subdomain", "apple")
     m = check_domain("xnxxhappleverify-mmxjmbd.com.loeasub-districtjadeh.net")
     assert m is not None and m.brand_id == "apple"
+
+
+def test_apple_id_sign_in_host_name_idmsa_is_an_apple_label() -> None:
+    """Apple ID signs in at idmsa.apple.com; kits of 2019-2022 (JPCERT/CC) glue its name:
+    'sign-authappidmsa-unknown-device.memexj.com', 'sign-webauth-unknown-device.app-webidmsa.net'."""
+    assert _technique("sign-authappidmsa-unknown-device.memexj.com") == ("subdomain", "apple")
+    assert _technique("app-webidmsa.net") == ("combosquat", "apple")
+    assert check_domain("idmsa.apple.com") is None
