@@ -352,6 +352,41 @@ mgr.minimizeMemoryUsage(() => {
 """
 
 
+# Thunderbird's main process by memory reporter (explicit/ three path levels deep, and the
+# top-level totals such as heap-allocated and resident), in bytes, after a minimizeMemoryUsage:
+# where what it keeps after a folder pass lives.
+JS_MAIN_MEMORY = """
+const [done] = arguments;
+const mgr = Cc["@mozilla.org/memory-reporter-manager;1"].getService(Ci.nsIMemoryReporterManager);
+mgr.minimizeMemoryUsage(() => {
+  const out = {};
+  mgr.getReports(
+    (p, path, kind, units, amount) => {
+      if (p !== "" || units !== Ci.nsIMemoryReporter.UNITS_BYTES) return;
+      // explicit/ and the totals (heap-allocated: what the explicit heap paths do not name
+      // is heap-unclassified).
+      if (!path.startsWith("explicit/") && path.includes("/")) return;
+      const key = path.split("/").slice(0, 3).join("/").replace(/0x[0-9a-f]+/g, "*");
+      out[key] = (out[key] ?? 0) + amount;
+    }, null, () => done(out), null, false);
+});
+"""
+
+
+def _main_memory(tb: Thunderbird) -> dict[str, int]:
+    try:
+        got = tb.run_async(JS_MAIN_MEMORY, [], timeout=60)
+    except Exception:  # noqa: BLE001 - a figure for the report, never the test's verdict
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _growth(before: dict[str, int], after: dict[str, int], top: int = 8) -> str:
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(before) | set(after)}
+    biggest = sorted(delta.items(), key=lambda kv: -abs(kv[1]))[:top]
+    return ", ".join(f"{k} {v / 2**20:+.1f}" for k, v in biggest)
+
+
 # Is Thunderbird still busy with just-delivered mail? Gloda indexing, and how many of the
 # folder's messages are not in the offline store yet.
 JS_TB_BUSY = """
@@ -660,6 +695,7 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
     # Thunderbird's own process, each time right after the probe's minimizeMemoryUsage: what
     # it keeps, not what a garbage collector has yet to take back.
     tb_kept = [_rss_mb(env.tb)["thunderbird"]]
+    tb_parts = [_main_memory(env.tb)]
     sample_every = n // 5 if os.environ.get("MINUKU_E2E_ADDON_MEMORY") == "1" else 0
     profile = os.environ.get("MINUKU_E2E_PROFILE") == "1"
     if profile:  # where Thunderbird's own time goes (bench/profile_summary.py reads it)
@@ -687,6 +723,7 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
         (OUT / "arrival-folder-profile.json").write_text(data, "utf-8")
     addon.append((len(env.background_checks()) - checks_before, _addon_mb(env.tb)))
     tb_kept.append(_rss_mb(env.tb)["thunderbird"])
+    tb_parts.append(_main_memory(env.tb))
     cpu = {k: v - cpu0[k] for k, v in _cpu_s(env.tb).items()}
     listed, kept = map(int, re.findall(done_re, env.tb.log())[-1])
     checked = len(env.background_checks()) - checks_before
@@ -713,7 +750,8 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
         + ", ".join(f"{c}: {mb[0]:.1f} / {mb[1]:.0f}" for c, mb in addon)
         + "\n"
         + f"Thunderbird's main process after minimizeMemoryUsage, MB: before {tb_kept[0]}, "
-        f"after {tb_kept[-1]}\n"
+        f"after {tb_kept[-1]}; the largest changes by memory reporter, MB: "
+        f"{_growth(tb_parts[0], tb_parts[-1])}\n"
     )
     (OUT / "arrival-folder-rate.txt").write_text(report, "utf-8")
     env.tb.set_storage({"offline": False})
