@@ -643,3 +643,13 @@ def test_apple_id_sign_in_host_name_idmsa_is_an_apple_label() -> None:
     assert _technique("sign-authappidmsa-unknown-device.memexj.com") == ("subdomain", "apple")
     assert _technique("app-webidmsa.net") == ("combosquat", "apple")
     assert check_domain("idmsa.apple.com") is None
+
+
+def test_ambiguous_label_beside_a_three_edit_typo_of_its_brands_ten_letter_name() -> None:
+    """'netaetion-aplus2.com', 'www.netaotion-aplus.com' (JPCERT/CC 2019-2022): NET Station
+    (ten letters) misspelt three times beside APLUS's 'aplus'; two edits stay the budget for
+    shorter names, and 'aplus' beside an unrelated word stays clean."""
+    assert _technique("netaetion-aplus2.com") == ("combosquat", "aplus")
+    assert _technique("www.netaotion-aplus.com") == ("combosquat", "aplus")
+    assert check_domain("national-aplus.com") is None
+    assert check_domain("aplus-certification.com") is None

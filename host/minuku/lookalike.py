@@ -852,7 +852,8 @@ class LookalikeEngine:
     def _sibling_typo(self, brand_id: str, label: str, context: Iterable[str]) -> bool:
         """A token of the host is a typo of another long label of the same brand
         (netation-aplus2: 'netation' is two edits from APLUS's 'netstation'): kits keep the
-        brand's two names together and misspell one."""
+        brand's two names together and misspell one. Two edits, three from ten letters
+        (netaetion-aplus2: 'netaetion' is three from 'netstation'), first letter kept."""
         for other in self._long_labels.get(brand_id, ()):
             if other == label:
                 continue
@@ -862,7 +863,7 @@ class LookalikeEngine:
                     and label not in tok  # another token: 'applegate' is no support of itself
                     and tok[0] == other[0]
                     and tok != other
-                    and 0 < _osa(tok, other, 2) <= 2
+                    and 0 < _osa(tok, other, 3) <= (3 if len(other) >= 10 else 2)
                 ):
                     return True
         return False
