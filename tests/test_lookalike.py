@@ -653,3 +653,15 @@ def test_ambiguous_label_beside_a_three_edit_typo_of_its_brands_ten_letter_name(
     assert _technique("www.netaotion-aplus.com") == ("combosquat", "aplus")
     assert check_domain("national-aplus.com") is None
     assert check_domain("aplus-certification.com") is None
+
+
+def test_docomo_tethering_terms_domain_is_docomos_own_with_its_source() -> None:
+    """docomo-de.net (a tune-half popular domain the engine called a combosquat): docomo
+    phones' own settings app opens tether.docomo-de.net for NTT DOCOMO's tethering terms.
+    Owned with that source; a look-alike of it is still one."""
+    cat = catalogue.load()
+    assert check_domain("tether.docomo-de.net") is None
+    assert brand_of("docomo-de.net") == "docomo"
+    owner = cat.owner_of("docomo-de.net")
+    assert owner is not None and "tether.docomo-de.net" in owner.domain_sources["docomo-de.net"]
+    assert _technique("docomo-de-login.net") == ("combosquat", "docomo")
