@@ -665,3 +665,26 @@ def test_docomo_tethering_terms_domain_is_docomos_own_with_its_source() -> None:
     owner = cat.owner_of("docomo-de.net")
     assert owner is not None and "tether.docomo-de.net" in owner.domain_sources["docomo-de.net"]
     assert _technique("docomo-de-login.net") == ("combosquat", "docomo")
+
+
+def test_prefix_distance_table_agrees_with_osa_on_every_prefix() -> None:
+    """_find_span reads every span length from one table (_osa_prefixes); it must give what
+    _osa gives span by span, within the limit, and nothing when no span is within it."""
+    import random
+
+    from minuku.lookalike import _osa, _osa_prefixes
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        target = "".join(rng.choice("amzon") for _ in range(rng.randint(4, 10)))
+        text = "".join(rng.choice("amzonx") for _ in range(rng.randint(0, 13)))
+        limit = rng.randint(0, 2)
+        table = _osa_prefixes(target, text, limit)
+        direct = [_osa(text[:j], target, limit) for j in range(len(text) + 1)]
+        if not table:
+            assert all(d > limit for d in direct), (target, text)
+            continue
+        for j, d in enumerate(direct):
+            assert (table[j] > limit) == (d > limit), (target, text, j)
+            if d <= limit:
+                assert table[j] == d, (target, text, j)

@@ -285,6 +285,37 @@ def _osa(a: str, b: str, limit: int) -> int:
     return prev[len(b)]
 
 
+def _osa_prefixes(target: str, text: str, limit: int) -> list[int]:
+    """``_osa(text[:j], target)`` for every ``j`` (values over ``limit`` mean "too far"), or
+    an empty list when no prefix of ``text`` is within ``limit`` of ``target``: one table
+    whose last row holds the distance of the whole target to each prefix."""
+    prev2: list[int] = []
+    prev = list(range(len(text) + 1))
+    for i in range(1, len(target) + 1):
+        cur = [i] + [0] * len(text)
+        row_min = i
+        ti = target[i - 1]
+        for j in range(1, len(text) + 1):
+            v = prev[j - 1] if ti == text[j - 1] else prev[j - 1] + 1
+            w = prev[j] + 1
+            if w < v:
+                v = w
+            w = cur[j - 1] + 1
+            if w < v:
+                v = w
+            if i > 1 and j > 1 and ti == text[j - 2] and target[i - 2] == text[j - 1]:
+                w = prev2[j - 2] + 1
+                if w < v:
+                    v = w
+            cur[j] = v
+            if v < row_min:
+                row_min = v
+        if row_min > limit:
+            return []
+        prev2, prev = prev, cur
+    return prev
+
+
 def _visual_notes(token: str, label: str) -> str:
     notes = [f"{seq}→{rep}" for seq, rep in (("rn", "m"), ("vv", "w"), ("cl", "d")) if seq in token]
     notes += [
@@ -957,19 +988,27 @@ class LookalikeEngine:
         first, last = target[0], target[-1]
         best: tuple[int, int, int] | None = None
         n = len(text)
+        lo = max(m - p.k, _MIN_EMBEDDED)
         for a in range(n):
             if text[a] != first or (in_name and a not in edges):
                 continue
-            for length in range(max(m - p.k, _MIN_EMBEDDED), m + p.k + 1):
+            # The label against every span starting at ``a`` in one table, computed on the
+            # first span worth it (one table, not one per length: open ends try them all).
+            dists: list[int] | None = None
+            for length in range(lo, m + p.k + 1):
                 z = a + length
                 if z > n:
                     break
                 if text[z - 1] != last and z not in edges and not open_end:
                     continue
-                cand = text[a:z]
-                dist = _osa(cand, target, p.k)
+                if dists is None:
+                    dists = _osa_prefixes(target, text[a : min(n, a + m + p.k)], p.k)
+                    if not dists:
+                        break
+                dist = dists[length]
                 if dist == 0 or dist > p.k:
                     continue
+                cand = text[a:z]
                 # Kits substitute any letter in a long label (amazyn, rakutxn, uncard); in a
                 # short one only a slip a typist or reader makes counts (jaccs, not jacks).
                 # After the visual folds (the whole-part pass) the disguise is spent: a
