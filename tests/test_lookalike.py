@@ -688,3 +688,15 @@ def test_prefix_distance_table_agrees_with_osa_on_every_prefix() -> None:
             assert (table[j] > limit) == (d > limit), (target, text, j)
             if d <= limit:
                 assert table[j] == d, (target, text, j)
+
+
+def test_subdomain_part_one_slip_from_the_label_at_its_first_letter() -> None:
+    """'supay.con.<random>.com', 'qupay-login.<random>.com', 'uapay.con.<random>.shop'
+    (JPCERT/CC 2019-2022): au PAY with its first letter hit on a neighbouring key or swapped.
+    Only a whole part of a subdomain label, as long as the label; a first letter dropped is
+    another word (pass.<site> is no vpass), and inside a longer part it is not looked for."""
+    assert _technique("supay.con.loytax.com") == ("subdomain", "au")
+    assert _technique("qupay-login.puzzlergulch.com") == ("subdomain", "au")
+    assert _technique("uapay.con.oiurd.com") == ("subdomain", "au")
+    assert check_domain("pass.tmall.com") is None
+    assert check_domain("mysupayroll.example.com") is None

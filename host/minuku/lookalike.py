@@ -41,7 +41,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      registrable name a typo'd span begins a part, and labels of five letters or fewer (and,
      in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
      (``rner-cari``), or on spans that begin a part where the host gets support from where it
-     is (``ekl-nebtt.xyz``); ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
+     is (``ekl-nebtt.xyz``); in a subdomain a whole part as long as the label may also slip
+     at its first letter (neighbouring key or swap: ``supay``, ``uapay`` for aupay), ranked
+     after spans that keep it; ``edge_labels`` (``ymobile``) only at the start of a part; a stop word
      of the label (dictionary words, ``amazonas``) covering the span cancels it:
      ``combosquat``/``typo`` in the registrable name, ``subdomain`` elsewhere. On a hosting
      service outside the PSL only the customer's labels are read, never the service's own
@@ -772,7 +774,8 @@ class LookalikeEngine:
             )
         if best is None:
             return None
-        dist, _, bid, lab, seen = best
+        rank, _, bid, lab, seen = best
+        dist = rank // 2
         if dist == 0:
             detail = f"brand token {lab!r} inside {label!r}"
         else:
@@ -797,7 +800,8 @@ class LookalikeEngine:
             edges.add(pos)
         hyphens = set(edges)
         edges |= self._digit_edges(text)
-        best: tuple[int, int, str, str, str] | None = None  # (edits, order, bid, label, span)
+        # (2 * edits + first-letter slip, order, bid, label, span)
+        best: tuple[int, int, str, str, str] | None = None
         for i in self._candidates(text):
             p = self._probes[i]
             span = self._find_span(
@@ -845,12 +849,14 @@ class LookalikeEngine:
                 and dist == 0
                 and p.ambiguous
                 and best[2] == p.brand_id
-                and best[0] == 1
+                and best[0] // 2 == 1
                 and len(best[3]) > len(p.label)
             ):
                 continue
-            if best is None or (dist, i) < best[:2]:
-                best = (dist, i, p.brand_id, p.label, text[a:z])
+            # Ranked by edits, then a slip at the first letter after one that keeps it.
+            rank = dist * 2 + (text[a] != (p.folded if whole else p.label)[0])
+            if best is None or (rank, i) < best[:2]:
+                best = (rank, i, p.brand_id, p.label, text[a:z])
             if dist == 0:
                 break
         return best
@@ -1036,6 +1042,21 @@ class LookalikeEngine:
                     continue
                 if best is None or dist < best[0]:
                     best = (dist, a, z)
+        if best is None and not in_name:
+            # A whole part of a subdomain label one slip from the label at its FIRST letter,
+            # a neighbouring key or a swap (supay, qupay, uapay for aupay): spans above keep
+            # the first letter. Not a letter dropped or added there: 'pass' is no vpass.
+            bounds = sorted(hyphens)
+            for a, z in zip(bounds, bounds[1:], strict=False):
+                if text[a] == first or z - a != m or m < _MIN_EMBEDDED:
+                    continue
+                cand = text[a:z]
+                if (
+                    _osa(cand, target, 1) == 1
+                    and self._plausible_slip(cand, target)
+                    and allowed(a, z)
+                ):
+                    return 1, a, z
         return best
 
     def _genuine_prefix(self, host: str) -> tuple[Technique, str, str] | None:
