@@ -59,7 +59,11 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    (``lookalike.abused_tlds``: ``aeon-qqww.shop``), a dynamic DNS name the customer picked
    (``dynamic_dns`` in hosting.json: ``eposagain.3utilities.com``), the label right after a
    leading ``www`` in a subdomain (``www.aeon.<random>.cn``), and a subdomain that spells the
-   brand's ``<name>.co.jp`` (``aplus.co.<random>``, ``misstore.jp.login.<random>``). Labels
+   brand's ``<name>.co.jp`` (``aplus.co.<random>``, ``misstore.jp.login.<random>``). A
+   label that is a common English word (``lookalike.common_words``: apple, visa, outlook)
+   glued after other letters is that longer word (``globevisa``, ``pineapple``), whatever
+   the context, unless a strong affix or the brand's name is glued right next to it, only
+   affix words precede it, or a leading ``www`` does (issue 11 item 4). Labels
    of three letters or fewer never match by distance; tokens listed in ``typo_exempt`` or
    equal to any brand's label are never typos (``paypal`` is PayPal, not a typo of PayPay). A
    letter added to a label of five letters or fewer is a typo only when it doubles or
