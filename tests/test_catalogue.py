@@ -243,6 +243,26 @@ def test_parse_rejects_bad_data() -> None:
     bad_list["freemail"] = "gmail.com"
     with pytest.raises(TypeError):
         parse(bad_list)
+    # A bare string would be read letter by letter ("visa" -> v, i, s, a): refused.
+    bad_words = copy.deepcopy(good)
+    bad_words["lookalike"]["common_words"] = "visa"
+    with pytest.raises(TypeError, match="common_words"):
+        parse(bad_words)
+
+
+def test_lookalike_source_notes_name_every_list_they_vouch_for() -> None:
+    """The abused-TLD and common-word lists carry where they come from (issue 11: data in
+    data files, each with its source), and every TLD added on 2026-11-30 is named in it."""
+    lk = json.loads(
+        resources.files("minuku").joinpath("data", "brands.json").read_text(encoding="utf-8")
+    )["lookalike"]
+    source = lk["_abused_tlds_source"]
+    assert "Interisle" in source and "Spamhaus" in source
+    for tld in ("info", "xin", "cc", "pro", "tokyo"):
+        assert f".{tld}" in source and tld in lk["abused_tlds"], tld
+    assert "wordfreq" in lk["_common_words_source"]
+    labels = {lb.label for b in load().brands for lb in b.labels}
+    assert set(lk["common_words"]) <= labels  # a word the engine never looks for is a typo
 
 
 # --- confusables --------------------------------------------------------------------------
