@@ -280,8 +280,9 @@ return false;
 
 
 def _rss_mb(tb: Thunderbird) -> dict[str, int]:
-    """Resident memory of Thunderbird's main process (Thunderbird runs add-ons in it) and of
-    the Minuku hosts it started, in MB (0 where one cannot be read)."""
+    """Resident memory of Thunderbird's main process (the add-on runs in a process of its own,
+    measured by _addon_mb) and of the Minuku hosts it started, in MB (0 where one cannot be
+    read)."""
     import psutil  # type: ignore[import-untyped]
 
     out = {"thunderbird": 0, "hosts": 0}
@@ -302,9 +303,9 @@ def _rss_mb(tb: Thunderbird) -> dict[str, int]:
 
 
 def _cpu_s(tb: Thunderbird) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by Thunderbird's main process (where the add-on
-    runs), its other processes, and the Minuku hosts with their check workers: where a folder
-    check's work is done."""
+    """CPU seconds (user + system) used so far by Thunderbird's main process, its other
+    processes (the add-on's WebExtensions process among them), and the Minuku hosts with their
+    check workers: where a folder check's work is done."""
     import psutil
 
     out = {"thunderbird": 0.0, "tb_other": 0.0, "hosts": 0.0}
@@ -734,14 +735,14 @@ def test_check_this_folder_2000_mails_offline(env: Env) -> None:
         f"checked in {elapsed:.1f} s = {rate:.0f} mails/s (from the menu click to the summary), "
         f"load {' '.join(Path('/proc/loadavg').read_text().split()[:3])}\n"
         f"clicked {settled}\n"
-        f"CPU ms per checked mail: Thunderbird main process (with the add-on) "
-        f"{1000 * cpu['thunderbird'] / max(1, checked):.1f}, its other processes "
+        f"CPU ms per checked mail: Thunderbird main process "
+        f"{1000 * cpu['thunderbird'] / max(1, checked):.1f}, its other processes (the add-on's among them) "
         f"{1000 * cpu['tb_other'] / max(1, checked):.1f}, Minuku hosts "
         f"{1000 * cpu['hosts'] / max(1, checked):.1f}\n"
         f"add-on stages of the last pass (ms per message, summed over overlapping checks): "
         f"{stages[-1] if stages else '-'}\n"
-        "RSS in MB while it ran (background checks so far: Thunderbird's main process, where"
-        " Thunderbird runs add-ons too / the three Minuku hosts):\n"
+        "RSS in MB while it ran (background checks so far: Thunderbird's main process"
+        " / the three Minuku hosts):\n"
         + "".join(
             f"  {c}: {m['thunderbird']} / {m['hosts']}\n"
             for c, m in memory[:: max(1, len(memory) // 10)]
