@@ -263,13 +263,24 @@ def _osa(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (Damerau-Levenshtein without re-edits), capped."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    return _osa_band(a, b, limit)[len(b)]
+
+
+def _osa_band(a: str, b: str, limit: int) -> list[int]:
+    """The last row of ``a`` against every prefix of ``b`` (values over ``limit`` mean "too
+    far"; all of them when a row is past it). Only cells within ``limit`` of the diagonal are
+    computed: a cell farther off is at least that far (|i - j| edits), and standing in for it
+    with ``limit + 1`` changes no value within the limit (a path through it costs more)."""
+    cap = limit + 1
+    n = len(b)
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
+    prev = [j if j <= limit else cap for j in range(n + 1)]
     for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
+        cur = [cap] * (n + 1)
+        cur[0] = i if i <= limit else cap
         row_min = cur[0]
         ai = a[i - 1]
-        for j in range(1, len(b) + 1):
+        for j in range(max(1, i - limit), min(n, i + limit) + 1):
             # min() of three, written out: this loop is the engine's hottest.
             v = prev[j - 1] if ai == b[j - 1] else prev[j - 1] + 1
             w = prev[j] + 1
@@ -286,40 +297,17 @@ def _osa(a: str, b: str, limit: int) -> int:
             if v < row_min:
                 row_min = v
         if row_min > limit:
-            return limit + 1
+            return [cap] * (n + 1)
         prev2, prev = prev, cur
-    return prev[len(b)]
+    return prev
 
 
 def _osa_prefixes(target: str, text: str, limit: int) -> list[int]:
     """``_osa(text[:j], target)`` for every ``j`` (values over ``limit`` mean "too far"), or
     an empty list when no prefix of ``text`` is within ``limit`` of ``target``: one table
     whose last row holds the distance of the whole target to each prefix."""
-    prev2: list[int] = []
-    prev = list(range(len(text) + 1))
-    for i in range(1, len(target) + 1):
-        cur = [i] + [0] * len(text)
-        row_min = i
-        ti = target[i - 1]
-        for j in range(1, len(text) + 1):
-            v = prev[j - 1] if ti == text[j - 1] else prev[j - 1] + 1
-            w = prev[j] + 1
-            if w < v:
-                v = w
-            w = cur[j - 1] + 1
-            if w < v:
-                v = w
-            if i > 1 and j > 1 and ti == text[j - 2] and target[i - 2] == text[j - 1]:
-                w = prev2[j - 2] + 1
-                if w < v:
-                    v = w
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > limit:
-            return []
-        prev2, prev = prev, cur
-    return prev
+    row = _osa_band(target, text, limit)
+    return row if min(row) <= limit else []
 
 
 def _visual_notes(token: str, label: str) -> str:
