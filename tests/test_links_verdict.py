@@ -228,3 +228,67 @@ def test_payload_in_both_languages_and_advice_urls_are_official() -> None:
     )
     assert any("メッセージセンター" in a.text for a in ja.advice)
     assert any("フィッシング対策協議会" in a.text for a in ja.advice)
+
+
+def _verdict(raw: str) -> tuple[str, dict[str, Severity]]:
+    a = analyse_raw(raw.encode(), resolver=None, options=OFFLINE)
+    return a.verdict, {f.code: f.severity for f in a.findings}
+
+
+_FAN_NEWSLETTER = (
+    'From: "Netflix Life" <newsletter@netflixlife.com>\n'
+    "Subject: This week's new shows on streaming\n"
+    "Content-Type: text/plain; charset=utf-8\n\n"
+    "Hi! Here are this week's new shows and movies.\n"
+    "Read more: https://netflixlife.com/2026/11/new-this-week/\n"
+)
+
+
+def test_brand_name_beside_plain_words_is_a_warning_in_a_calm_mail() -> None:
+    """netflixlife.com (a fan site among the popular domains): the brand's name beside a plain
+    word is not the brand's, and the banner says so, but a newsletter that asks for nothing is
+    no proven fake: warning, not danger."""
+    verdict, sev = _verdict(_FAN_NEWSLETTER)
+    assert verdict == "warning"
+    assert sev["lookalike_from"] == Severity.WARNING
+    assert sev["link_lookalike"] == Severity.WARNING
+
+
+def test_brand_name_beside_plain_words_is_a_danger_once_the_mail_pushes() -> None:
+    raw = _FAN_NEWSLETTER.replace(
+        "Hi! Here are", "Your account has been suspended. Update your payment within 24 hours.\n"
+    )
+    verdict, sev = _verdict(raw)
+    assert verdict == "danger", sev
+    assert sev["lookalike_from"] == Severity.DANGER
+
+
+def test_brand_name_beside_plain_words_is_a_danger_with_a_sign_in_link() -> None:
+    """The same sender with a sign-in link on a host Netflix does not own: what phishing is
+    for, pressure words or not."""
+    raw = (
+        'From: "Netflix Life" <newsletter@netflixlife.com>\n'
+        "Subject: Your membership\n"
+        "Content-Type: text/html; charset=utf-8\n\n"
+        '<p>Hello.</p><a href="https://netflixlife.com/account/login">Sign in</a>\n'
+    )
+    verdict, sev = _verdict(raw)
+    assert verdict == "danger", sev
+    assert sev["lookalike_from"] == Severity.DANGER
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "amazon-co-jp-security.com",  # a strong affix beside the name
+        "paypal-cash.com",  # affix words alone beside it
+        "amazon-life.xyz",  # an abused TLD
+        "eki-net.biz",  # the brand's name alone under another ending
+        "amaz0n-life.com",  # a fold: nobody writes the brand so by chance
+    ],
+)
+def test_kit_shaped_lookalike_sender_stays_a_danger_in_a_calm_mail(domain: str) -> None:
+    raw = _FAN_NEWSLETTER.replace("netflixlife.com", domain).replace("Netflix Life", "News")
+    verdict, sev = _verdict(raw)
+    assert sev.get("lookalike_from") == Severity.DANGER, (domain, sev)
+    assert verdict == "danger"

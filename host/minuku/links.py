@@ -169,7 +169,7 @@ def _userinfo(href: str) -> str | None:
 
 def link_findings(links: tuple[Link, ...]) -> list[Finding]:
     """Findings about the links themselves, independent of any brand claim."""
-    from .lookalike import check_domain, registrable
+    from .lookalike import check_domain, plain_combosquat, registrable
 
     data = link_data()
     out: list[Finding] = []
@@ -218,7 +218,9 @@ def link_findings(links: tuple[Link, ...]) -> list[Finding]:
             add(
                 Finding(
                     "link_lookalike",
-                    Severity.DANGER,
+                    # A brand's name beside plain words: a danger only with a push or a
+                    # sign-in link (verdict.analyse).
+                    Severity.WARNING if plain_combosquat(match) else Severity.DANGER,
                     {"host": host, "technique": match.technique},
                     ev + ((match.detail,) if match.detail else ()),
                     brand=match.brand_id,

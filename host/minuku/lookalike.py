@@ -131,6 +131,7 @@ __all__ = [
     "explain_clean",
     "default_engine",
     "hosting_service",
+    "plain_combosquat",
     "registrable",
 ]
 
@@ -149,6 +150,7 @@ _FINE_RE = re.compile(r"[a-z]+|[0-9]+")
 _SEP_RE = re.compile(r"[-_]+")
 _DIGIT_RE = re.compile(r"[0-9]")
 _JOIN_RE = re.compile(r"[-_.]+")
+_PLAIN_SPLIT_RE = re.compile(r"[-_\s0-9]+")
 # What follows a brand spelled as a Japanese domain inside a host: co.jp, ne.jp, or.jp, typo'd;
 # go.jp (the ministries: soumu.go.jp, nta.go.jp) only in full, "go" alone being a word.
 _COUNTRY_NEXT = frozenset(
@@ -501,6 +503,35 @@ class LookalikeEngine:
                 )
             return f"{p.label!r} stands inside a longer word here, where it is not the brand"
         return "no brand token, typo or homoglyph of a catalogue brand"
+
+    def plain_combosquat(self, m: LookalikeMatch) -> bool:
+        """The brand's exact name beside other words in the registrable name, none of them a
+        phishing kit's word (netflixlife.com, microsoft-office.biz, hotmail-iniciar-sesion.com):
+        fan sites, guides and shops register such names too, so the verdict calls them a
+        warning, not proof, unless the mail pushes or asks for a sign-in (verdict.py). Never a
+        typo or a fold, never beside a strong affix or affix words alone
+        (amazon-co-jp-security.com, paypal-cash.com), never the brand's name alone under
+        another ending (eki-net.biz), never on an abused TLD."""
+        if m.technique != "combosquat":
+            return False
+        label, _, suffix = m.registrable.partition(".")
+        if (
+            not suffix
+            or suffix in self._abused_tlds
+            or suffix.rpartition(".")[2] in self._abused_tlds
+        ):
+            return False
+        rest = label
+        for lab in sorted(self._brand_labels.get(m.brand_id, ()), key=len, reverse=True):
+            rest = rest.replace(lab, " ")
+        if rest == label:
+            return False  # the brand's name is not written out (a Japanese name, a fold)
+        pieces = [x for x in _PLAIN_SPLIT_RE.split(rest) if x]
+        return (
+            bool(pieces)
+            and not any(x in self._strong for x in pieces)
+            and not all(_segments(x, self._affixes) for x in pieces)
+        )
 
     def brand_of(self, domain: str) -> str | None:
         owner = self._cat.owner_of(domain)
@@ -1392,3 +1423,8 @@ def registrable(domain: str) -> str:
 def brand_of(domain: str) -> str | None:
     """The id of the brand that genuinely owns ``domain`` (registrable-domain based), or None."""
     return default_engine().brand_of(domain)
+
+
+def plain_combosquat(m: LookalikeMatch) -> bool:
+    """See ``LookalikeEngine.plain_combosquat``."""
+    return default_engine().plain_combosquat(m)

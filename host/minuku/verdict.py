@@ -43,7 +43,12 @@ UNVERIFIED = "brand_unverified"
 _MAX_ROLE = 16  # addresses or signatures per role looked at: hostile mail can list thousands
 DNS_UNAVAILABLE = "dns_unavailable"
 # Warnings that a push to act turns into danger (rule 5): impersonation and link tricks only.
-ESCALATE_WITH_PRESSURE = frozenset(
+# A brand's name beside plain words (netflixlife.com: lookalike.plain_combosquat) is a warning
+# in these codes, a danger once the mail pushes or asks for a sign-in or payment.
+_PLAIN_LOOKALIKE = frozenset(
+    {"lookalike_from", "lookalike_reply_to", "lookalike_sender", "link_lookalike"}
+)
+ESCALATE_WITH_PRESSURE = _PLAIN_LOOKALIKE | frozenset(
     {
         "brand_impersonation",
         "brand_links_elsewhere",
@@ -111,7 +116,7 @@ def lookalike_findings(
     domains that DNS showed to be the brand's own (``lookalike.dns_owned_senders``, online).
     """
     owned_set = frozenset(owned)
-    from .lookalike import check_domain
+    from .lookalike import check_domain, plain_combosquat
 
     out: list[Finding] = []
     roles: list[tuple[str, str | None, Severity]] = [
@@ -132,6 +137,8 @@ def lookalike_findings(
         seen.add((code, domain))
         m = check_domain(domain)
         if m is not None:
+            if sev == Severity.DANGER and plain_combosquat(m):
+                sev = Severity.WARNING  # escalated with a push or a sign-in link (analyse)
             out.append(
                 Finding(
                     code,
@@ -663,6 +670,8 @@ def analyse(
             )
         )
         findings = [_escalate(f) for f in findings]
+    if any(f.code in _PLAIN_LOOKALIKE and f.severity == Severity.WARNING for f in findings):
+        findings = _escalate_with_sign_in(findings, view)
     if brand is None:
         brand = next((f.brand for f in findings if f.brand), None)
     ranked = sorted(findings, key=lambda f: (-f.severity, _RANK.get(f.code, 50)))
@@ -676,6 +685,28 @@ def analyse(
         and (bool(pressure) or any(link.host for link in view.links))
     )
     return Analysis(verdict, brand, tuple(ranked), auth, offline, verified, full_advice)
+
+
+def _escalate_with_sign_in(findings: list[Finding], view: MessageView) -> list[Finding]:
+    """A plain-word look-alike (a warning alone) is a danger in a mail with a link that asks
+    to sign in, pay or confirm on a host its brand does not own: what a phishing mail is for."""
+    from .catalogue import load
+    from .links import is_action_link
+
+    cat = load()
+    owners = [
+        _genuine_owner(cat, link.host) for link in view.links if link.host and is_action_link(link)
+    ]
+    out: list[Finding] = []
+    for f in findings:
+        if (
+            f.code in _PLAIN_LOOKALIKE
+            and f.severity == Severity.WARNING
+            and any(o is None or o.id != f.brand for o in owners)
+        ):
+            f = Finding(f.code, Severity.DANGER, f.params, f.evidence, f.brand)
+        out.append(f)
+    return out
 
 
 def _escalate(f: Finding) -> Finding:
