@@ -700,3 +700,26 @@ def test_subdomain_part_one_slip_from_the_label_at_its_first_letter() -> None:
     assert _technique("uapay.con.oiurd.com") == ("subdomain", "au")
     assert check_domain("pass.tmall.com") is None
     assert check_domain("mysupayroll.example.com") is None
+
+
+@pytest.mark.parametrize(
+    ("domain", "plain"),
+    [
+        ("netflixlife.com", True),  # a fan site: the name beside a plain word
+        ("hotmail-iniciar-sesion.com", True),
+        ("amazon-prime-video.com", True),  # 'video' is no kit word
+        ("amazon-co-jp-security.com", False),  # a strong affix
+        ("amazonsecurity.com", False),  # glued, still a strong affix
+        ("paypal-cash.com", False),  # affix words alone
+        ("mydocomo.com", False),
+        ("eki-net.biz", False),  # the name alone under another ending
+        ("amazon-life.xyz", False),  # an abused TLD
+        ("amaz0n-life.com", False),  # a fold is never plain
+    ],
+)
+def test_plain_combosquat_is_the_brand_name_beside_plain_words(domain: str, plain: bool) -> None:
+    from minuku.lookalike import check_domain, plain_combosquat
+
+    m = check_domain(domain)
+    assert m is not None, domain
+    assert plain_combosquat(m) is plain, (domain, m.technique)
