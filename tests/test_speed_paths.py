@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 from minuku import claims, message, pressure
@@ -311,17 +310,13 @@ def test_dkim_field_split_fast_path_equals_line_loop(head: bytes) -> None:
             dkimcore.split_header(head)
 
 
-def test_dkim_field_split_fast_path_on_list_mail() -> None:
+def test_dkim_field_split_fast_path_on_list_mail(list_corpus: list[tuple[str, bytes]]) -> None:
     from minuku.auth import dkimcore
 
-    mails = sorted(Path("/tmp/minuku-corpora/lists").glob("*/*.eml"))
-    if not mails:
-        pytest.skip("list corpora not unpacked (/work/shared/corpora/lists.tar.xz)")
-    for mail in mails:
-        raw = mail.read_bytes()
+    for name, raw in list_corpus:
         blank = re.search(rb"\n\r?\n", raw)
         head = raw[: blank.start() + 1] if blank else raw
-        assert dkimcore._fields_fast(head) == dkimcore._fields_by_line(head), mail.name
+        assert dkimcore._fields_fast(head) == dkimcore._fields_by_line(head), name
 
 
 def test_dkim_field_split_fast_path_on_random_blocks() -> None:
@@ -384,14 +379,13 @@ def test_simple_address_takes_the_plain_forms() -> None:
         assert message._simple_address(value) is None
 
 
-def test_simple_address_is_getaddresses_on_list_mail() -> None:
+def test_simple_address_is_getaddresses_on_list_mail(
+    list_corpus: list[tuple[str, bytes]],
+) -> None:
     import email.utils
 
-    mails = sorted(Path("/tmp/minuku-corpora/lists").glob("*/*.eml"))
-    if not mails:
-        pytest.skip("list corpora not unpacked (/work/shared/corpora/lists.tar.xz)")
-    for mail in mails:
-        view = message.parse_message(mail.read_bytes())
+    for _name, raw in list_corpus:
+        view = message.parse_message(raw)
         for name in ("from", "sender", "reply-to", "to", "cc"):
             for value in view.header_all(name):
                 got = message._simple_address(value)
@@ -471,16 +465,12 @@ def test_header_fields_equal_reference(block: bytes) -> None:
     )
 
 
-def test_header_fields_equal_reference_on_list_mail() -> None:
-    mails = sorted(Path("/tmp/minuku-corpora/lists").glob("*/*.eml"))
-    if not mails:
-        pytest.skip("list corpora not unpacked (/work/shared/corpora/lists.tar.xz)")
-    for mail in mails:
-        raw = mail.read_bytes()
+def test_header_fields_equal_reference_on_list_mail(list_corpus: list[tuple[str, bytes]]) -> None:
+    for name, raw in list_corpus:
         h0, h1, _ = message._split_entity(raw, 0, len(raw), True)
         assert message._fields(raw, h0, h1, 1000, [], False) == _reference_fields(
             raw, h0, h1, 1000, []
-        )
+        ), name
 
 
 @pytest.mark.parametrize(

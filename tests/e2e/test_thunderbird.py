@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import LIST_CORPUS, list_mails
 from tbharness import (
     Thunderbird,
     find_thunderbird,
@@ -420,23 +421,12 @@ def test_host_gone_shows_how_to_fix(tb: Thunderbird, tb_home: Path) -> None:
 # the host's --nameserver).
 
 SPOOF = ("amazon-spoofed-from.eml", "アカウントが一時的に停止")
+
+
 # A real mailing-list post from ../shared/corpora/lists.tar.xz (never committed; CI has it
 # beside the clone): the first nfc post in name order, not chosen for its verdict.
-LIST_CORPUS = ROOT.parent / "shared" / "corpora" / "lists.tar.xz"
-
-
 def _first_list_post() -> bytes | None:
-    import tarfile
-
-    if not LIST_CORPUS.is_file():
-        return None
-    with tarfile.open(LIST_CORPUS) as tar:
-        posts = sorted(
-            (m for m in tar.getmembers() if m.isfile() and m.name.startswith("lists/nfc/")),
-            key=lambda m: m.name,
-        )
-        f = tar.extractfile(posts[0]) if posts else None
-        return f.read() if f is not None else None
+    return next((raw for name, raw in list_mails() if name.startswith("lists/nfc/")), None)
 
 
 LIST_POST = _first_list_post()
