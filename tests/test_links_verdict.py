@@ -292,3 +292,15 @@ def test_kit_shaped_lookalike_sender_stays_a_danger_in_a_calm_mail(domain: str) 
     verdict, sev = _verdict(raw)
     assert sev.get("lookalike_from") == Severity.DANGER, (domain, sev)
     assert verdict == "danger"
+
+
+def test_brand_name_beside_plain_words_is_a_danger_with_a_hosted_page_link() -> None:
+    """A page on file or page hosting counts as the sign-in page, as it does under a brand
+    claim (issue 11.2): the same shared rule, whatever the link's words."""
+    raw = _FAN_NEWSLETTER.replace(
+        "https://netflixlife.com/2026/11/new-this-week/",
+        "https://weekly-shows.pages.dev/this-week",
+    )
+    verdict, sev = _verdict(raw)
+    assert verdict == "danger", sev
+    assert sev["lookalike_from"] == Severity.DANGER

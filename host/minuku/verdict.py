@@ -178,7 +178,6 @@ def _claim_findings(
 ) -> list[Finding]:
     """Judge a claim to be ``brand_id`` against the sender and its authentication (rule 2)."""
     from .catalogue import load
-    from .links import is_action_link
 
     cat = load()
     brand = cat.brand(brand_id)
@@ -226,20 +225,31 @@ def _claim_findings(
                 Finding(code, Severity.WARNING, {"domain": addr.domain}, (addr.addr,), brand_id)
             )
     if not verified:
-        for link in view.links:
-            sign_in = is_action_link(link) or _hosting_link(link)
-            if link.host and sign_in and _genuine_owner(cat, link.host) is None:
+        for link, owner in _sign_in_links(cat, view):
+            if owner is None:
                 out.append(
                     Finding(
                         "brand_links_elsewhere",
                         Severity.WARNING,
-                        {"host": link.host},
+                        {"host": link.host or ""},
                         (f"{link.text[:80]} → {link.href[:200]}",),
                         brand_id,
                     )
                 )
                 break
     return out
+
+
+def _sign_in_links(cat: Any, view: MessageView) -> list[tuple[Link, Any]]:
+    """The links that ask to sign in, pay or confirm, or lead to file or page hosting (issue
+    11.2), each with the brand that owns its host (None: nobody's)."""
+    from .links import is_action_link
+
+    return [
+        (link, _genuine_owner(cat, link.host))
+        for link in view.links
+        if link.host and (is_action_link(link) or _hosting_link(link))
+    ]
 
 
 def _hosting_link(link: Link) -> bool:
@@ -689,27 +699,26 @@ def analyse(
 
 def _escalate_with_sign_in(findings: list[Finding], view: MessageView) -> list[Finding]:
     """A plain-word look-alike (a warning alone) is a danger in a mail with a link that asks
-    to sign in, pay or confirm on a host its brand does not own: what a phishing mail is for."""
+    to sign in or pay, or leads to file or page hosting, on a host its brand does not own:
+    what a phishing mail is for."""
     from .catalogue import load
-    from .links import is_action_link
 
-    cat = load()
-    owners = [
-        _genuine_owner(cat, link.host) for link in view.links if link.host and is_action_link(link)
+    owners = [owner for _, owner in _sign_in_links(load(), view)]
+    return [
+        _danger(f)
+        if f.code in _PLAIN_LOOKALIKE
+        and f.severity == Severity.WARNING
+        and any(o is None or o.id != f.brand for o in owners)
+        else f
+        for f in findings
     ]
-    out: list[Finding] = []
-    for f in findings:
-        if (
-            f.code in _PLAIN_LOOKALIKE
-            and f.severity == Severity.WARNING
-            and any(o is None or o.id != f.brand for o in owners)
-        ):
-            f = Finding(f.code, Severity.DANGER, f.params, f.evidence, f.brand)
-        out.append(f)
-    return out
+
+
+def _danger(f: Finding) -> Finding:
+    return Finding(f.code, Severity.DANGER, f.params, f.evidence, f.brand)
 
 
 def _escalate(f: Finding) -> Finding:
     if f.code in ESCALATE_WITH_PRESSURE and f.severity == Severity.WARNING:
-        return Finding(f.code, Severity.DANGER, f.params, f.evidence, f.brand)
+        return _danger(f)
     return f
