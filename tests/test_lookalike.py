@@ -374,15 +374,29 @@ def test_cn_is_listed_among_abused_tlds() -> None:
 
 
 def test_ambiguous_label_beside_other_words_under_an_abused_tld_is_the_brand() -> None:
-    """'aeon' is also an English word, so alone it needs a strong affix; on a TLD most of
-    whose registrations are abuse (Spamhaus, Interisle: .shop, .top, …) the kit's junk beside
-    it is enough. The whole name alone stays clean (ana.xyz, jcb.top)."""
-    assert _technique("aeon-qqww.shop") == ("combosquat", "aeon")
-    assert _technique("aeon904.shop") == ("combosquat", "aeon")
+    """'epos' is also a word (point of sale), so alone it needs a strong affix; on a TLD most
+    of whose registrations are abuse (Spamhaus, Interisle: .shop, .top, …) the kit's junk
+    beside it is enough. The whole name alone stays clean (ana.xyz, jcb.top)."""
+    assert _technique("epos-qqww.shop") == ("combosquat", "epos")
+    assert _technique("epos904.shop") == ("combosquat", "epos")
     assert _technique("www.im-jcb.top") == ("combosquat", "jcb")
-    assert check_domain("aeon-qqww.com") is None  # no strong affix, ordinary TLD
+    assert check_domain("epos-qqww.com") is None  # no strong affix, ordinary TLD
     for host in ("ana.xyz", "jcb.top", "au.xyz", "aeon.top"):
         assert check_domain(host) is None, host
+
+
+def test_aeon_is_a_word_only_as_a_whole_name() -> None:
+    """'aeon' is an English word only as a whole name (aeon.co, a magazine; a server called
+    aeon.<company>.com); glued or beside other letters it is AEON's, whatever follows (JPCERT/CC
+    2019-2023: aeon-servec.com, aeonasast.com, aeonbamck.jp, aeonfs.<random>.com), and the
+    group's own names (aeonmall.com, aeonretail.jp) are owned ("ambiguous": "alone")."""
+    for host in ("aeon-servec.com", "aeonasast.com", "aeonbamck.jp", "aeon-qqww.com"):
+        assert _technique(host) == ("combosquat", "aeon"), host
+    assert _technique("aeonfs.cert01.com") == ("subdomain", "aeon")
+    for host in ("aeon.co", "aeon.info", "aeon.top", "aeon.kdr67.com", "aeonmall.com"):
+        assert check_domain(host) is None, host
+    for host in ("aeonretail.jp", "aeoncinema.com", "aeonnetshop.com"):
+        assert brand_of(host) == "aeon", host
 
 
 def test_ambiguous_label_right_after_www_in_a_subdomain_is_the_brand() -> None:
@@ -493,6 +507,23 @@ def test_co_branded_card_named_issuer_plus_mastercard_is_not_the_network() -> No
     assert check_domain("pcmastercard.ca") is None
     assert _technique("mastercard-login.top") == ("combosquat", "mastercard")
     assert _technique("securemastercard.com") == ("combosquat", "mastercard")
+
+
+def test_brand_inside_a_host_name_written_out_before_co_jp_in_a_subdomain() -> None:
+    """saisonsasaceard.co.jp.<random>.com.cn (JPCERT/CC 2023): a host name written into a
+    subdomain, ending in .co.jp, is a spoofed Japanese domain, so the brand anywhere in its
+    name counts, typo'd or not, a stop word ('saisons', French) notwithstanding. Only in a
+    subdomain and only before a whole Japanese ending: the same name as the registrable one,
+    or before a bare '.co', stays a word."""
+    for host in (
+        "saisonsasaceard.co.jp.bjlzj.com.cn",
+        "www.saisonsosacsard.co.jp.24hmm.cn",
+        "api.saisonszccard.co.jp.zffawz.top",
+    ):
+        assert _technique(host) == ("subdomain", "saison"), host
+    assert check_domain("saisonsasaceard.com") is None
+    assert check_domain("saisonsasaceard.co.bjlzj.com") is None
+    assert check_domain("saisons.example.com") is None
 
 
 def test_folded_brand_before_a_japanese_domain_piece() -> None:

@@ -55,6 +55,9 @@ class BrandLabel:
     max_edits: int | None = None
     # False: a typo of the label counts only as a whole label part (saisorn-…, not samsonite).
     glued_typos: bool = True
+    # An ordinary word only as a whole name (aeon.co, a magazine), the brand's everywhere
+    # else (aeon-servec.com, aeonfs.<random>.com): JSON "ambiguous": "alone".
+    alone_word: bool = False
 
 
 @dataclass(frozen=True)
@@ -285,13 +288,17 @@ def _brand(raw: Mapping[str, Any]) -> Brand:
         max_edits = item.get("max_edits")
         if max_edits is not None and not isinstance(max_edits, int):
             raise TypeError(f"brands.json: {bid}: max_edits must be an integer")
+        ambiguous = item.get("ambiguous", False)
+        if ambiguous not in (True, False, "alone"):
+            raise ValueError(f"brands.json: {bid}: ambiguous must be true, false or 'alone'")
         labels.append(
             BrandLabel(
                 label,
                 typo,
-                bool(item.get("ambiguous", False)),
+                ambiguous is True,
                 max_edits,
                 bool(item.get("glued_typos", True)),
+                ambiguous == "alone",
             )
         )
     dkim_domains = tuple(

@@ -70,7 +70,11 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    neighbours a letter or repeats one of the label's own (``jacacs``; ``vkpass`` is no
    ``vpass``). A brand's bare name under the general-use ``.jp`` beside its own
    ``<name>.co/or/ne.jp`` is no TLD swap (``plala.jp``: JPRS gave the organisational name's
-   holder priority in 2001).
+   holder priority in 2001). A host name written out in a subdomain before a whole Japanese
+   ending (``saisonsasaceard.co.jp.<random>.com.cn``) is a spoofed domain: any brand label
+   inside its name counts, typo'd within its budget, stop words notwithstanding. A label
+   marked ``"ambiguous": "alone"`` (``aeon``) is a word only as a whole label (``aeon.co``)
+   and the brand's glued or beside other letters (``aeon-servec.com``).
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
 genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
@@ -240,6 +244,7 @@ class _Probe:
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
     whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
     short: bool = False  # five letters or fewer: whole parts only, in subdomains too
+    alone_word: bool = False  # an ordinary word as the whole registrable name (aeon.co)
 
 
 @dataclass(frozen=True)
@@ -422,7 +427,11 @@ class LookalikeEngine:
                 k = min(k, lb.max_edits if lb.max_edits is not None else k)
                 edge = lb.label in cat.lookalike.edge_labels
                 whole = n <= 5 or not lb.glued_typos
-                probes.append(_Probe(b.id, lb.label, folded, k, lb.ambiguous, edge, whole, n <= 5))
+                probes.append(
+                    _Probe(
+                        b.id, lb.label, folded, k, lb.ambiguous, edge, whole, n <= 5, lb.alone_word
+                    )
+                )
         # Longer labels first: "rakutencard" is reported rather than "rakuten".
         probes.sort(key=lambda p: (-len(p.folded), p.brand_id))
         self._probes = tuple(probes)
@@ -726,6 +735,13 @@ class LookalikeEngine:
                     how = "is the brand's" if dist == 0 else f"is {dist} edit(s) from"
                     detail = f"{piece!r} before .{pieces[i + 1]} {how} {p.label!r} {where}"
                     return ("subdomain" if in_sub else "typo"), p.brand_id, detail
+        for i, piece in enumerate(pieces[: max(n_sub - 1, 0)]):
+            if not _spells_jp_ending(pieces, i + 1) or not piece.isalpha() or len(piece) < 5:
+                continue
+            found = self._embedded(piece, [_SUPPORT], True, spelled=True)
+            if found is not None:
+                where = f"on {hosting.service}" if hosting else f"in subdomain of {reg}"
+                return "subdomain", found[0], f"{found[1]}, written before .{pieces[i + 1]} {where}"
         return None
 
     def _analyse_sub(
@@ -766,7 +782,13 @@ class LookalikeEngine:
         return None
 
     def _embedded(
-        self, label: str, context: list[str], relaxed: bool, *, in_name: bool = False
+        self,
+        label: str,
+        context: list[str],
+        relaxed: bool,
+        *,
+        in_name: bool = False,
+        spelled: bool = False,
     ) -> tuple[str, str, int] | None:
         """A brand label inside ``label`` (``-``/``_`` removed), exactly or within its edit
         budget: (brand id, detail, edits). Visual folds (rn→m, 0→o, 1→l) count only for a span
@@ -782,7 +804,14 @@ class LookalikeEngine:
             return None
         open_end = _SUPPORT in context
         best = self._embedded_in(
-            text, raw_parts, context, relaxed, in_name, whole=False, open_end=open_end
+            text,
+            raw_parts,
+            context,
+            relaxed,
+            in_name,
+            whole=False,
+            open_end=open_end,
+            spelled=spelled,
         )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
@@ -794,13 +823,14 @@ class LookalikeEngine:
                 in_name,
                 whole=True,
                 open_end=open_end,
+                spelled=spelled,
             )
         if best is None:
             return None
         rank, _, bid, lab, seen = best
         dist = rank // 2
         if dist == 0:
-            detail = f"brand token {lab!r} inside {label!r}"
+            detail = f"brand token {lab!r}" + (f" inside {label!r}" if label != lab else "")
         else:
             detail = f"{seen!r} inside {label!r} is {dist} edit(s) from {lab!r}"
         return bid, detail, dist
@@ -815,6 +845,7 @@ class LookalikeEngine:
         *,
         whole: bool,
         open_end: bool = False,
+        spelled: bool = False,
     ) -> tuple[int, int, str, str, str] | None:
         edges = {0}
         pos = 0
@@ -828,7 +859,14 @@ class LookalikeEngine:
         for i in self._candidates(text):
             p = self._probes[i]
             span = self._find_span(
-                text, p, edges, hyphens, whole=whole, in_name=in_name, open_end=open_end
+                text,
+                p,
+                edges,
+                hyphens,
+                whole=whole,
+                in_name=in_name,
+                open_end=open_end,
+                spelled=spelled,
             )
             if span is None:
                 continue
@@ -839,6 +877,8 @@ class LookalikeEngine:
             # The whole registrable name alone gets no support from where it is (aeon.top).
             # (A typo of it alone does: mistorb.top is nobody's word.)
             alone = in_name and a == 0 and z == len(text) and dist == 0
+            # A word as a whole label (aeon.co, aeon.<company>.com) is as ambiguous as any.
+            ambiguous = p.ambiguous or (p.alone_word and a == 0 and z == len(text) and dist == 0)
             # A common English word glued after other letters (globe|visa, pine|apple) is part
             # of a longer word, not the brand, whatever the host's context; only a strong
             # affix or the brand's own name glued right next to it (securevisa,
@@ -854,7 +894,7 @@ class LookalikeEngine:
             ):
                 continue
             if (
-                p.ambiguous
+                ambiguous
                 and not relaxed
                 and not self._supported(
                     p.brand_id, p.label, [t for t in context if t != _SUPPORT] if alone else context
@@ -982,11 +1022,12 @@ class LookalikeEngine:
         whole: bool,
         in_name: bool,
         open_end: bool = False,
+        spelled: bool = False,
     ) -> tuple[int, int, int] | None:
         """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
         target = p.folded if whole else p.label
         m = len(target)
-        stops = self._stops.get(p.folded, ())
+        stops = () if spelled else self._stops.get(p.folded, ())
 
         def allowed(a: int, z: int) -> bool:
             at_edges = a in edges and z in edges
@@ -1140,7 +1181,7 @@ class LookalikeEngine:
         # Exact: the registrable label is the brand label itself.
         if whole and text in self._labels:
             for bid, lb in self._labels[text]:
-                if not lb.ambiguous or relaxed:
+                if not (lb.ambiguous or lb.alone_word) or relaxed:
                     return _Hit(bid, lb.label, "exact", text, f"{text} is {bid}'s name")
         # Delimited tokens and runs of up to three tokens (etc-meisai, japan-post).
         for i in range(len(fine)):
@@ -1154,7 +1195,7 @@ class LookalikeEngine:
                     # Where the host is supports a brand word beside other words, never one
                     # that is the whole name (ana.xyz is no ANA).
                     if ok(bid, lb) and (
-                        not lb.ambiguous
+                        not (lb.ambiguous or lb.alone_word)
                         or relaxed
                         or w < len(fine)
                         or self._supported(bid, lb.label, [t for t in context if t != _SUPPORT])
@@ -1428,3 +1469,12 @@ def brand_of(domain: str) -> str | None:
 def plain_combosquat(m: LookalikeMatch) -> bool:
     """See ``LookalikeEngine.plain_combosquat``."""
     return default_engine().plain_combosquat(m)
+
+
+def _spells_jp_ending(pieces: list[str], i: int) -> bool:
+    """``pieces[i:]`` begin with a Japanese domain ending written out: co.jp, ne.jp, or.jp,
+    go.jp (typo'd ip/jq too) or jp alone, glued or not (cojp, co-jp)."""
+    first = pieces[i]
+    if first in ("jp", "cojp", "nejp", "orjp", "gojp", "coip"):
+        return True
+    return first in ("co", "ne", "or", "go") and pieces[i + 1 : i + 2] in (["jp"], ["ip"])
