@@ -754,3 +754,16 @@ def test_plain_combosquat_is_the_brand_name_beside_plain_words(domain: str, plai
     m = check_domain(domain)
     assert m is not None, domain
     assert plain_combosquat(m) is plain, (domain, m.technique)
+
+
+def test_a_typo_glued_to_more_letters_in_the_registrable_name_must_be_a_slip() -> None:
+    """amizone.net (Amity University's portal: 'amizon' + 'e', a→i) and apple-wd.com
+    ('apple-wd' read as appleid, i→w) are two disguises at once in a real site's name: neither
+    letter is a neighbouring key or a look-alike, so neither is Amazon's or Apple's. A slip
+    glued to more letters still counts (amazcn-co: c beside x… o→c look-alike), as does any
+    letter where the host is supports it (JPCERT/CC 2020: raketenm-bhnydd.cc, an abused TLD)."""
+    assert check_domain("amizone.net") is None
+    assert check_domain("apple-wd.com") is None
+    assert _technique("raketenm-bhnydd.cc") == ("typo", "rakuten")
+    assert _technique("amazcn-co.com") == ("typo", "amazon")
+    assert _technique("amazom-jp.com") == ("typo", "amazon")

@@ -1102,6 +1102,17 @@ class LookalikeEngine:
                     and not (across and not p.short)
                 ):
                     continue
+                # In the registrable name a typo that also runs into more letters or past a
+                # hyphen is two disguises at once (amizone, apple-wd): unless where the host is
+                # supports it (raketenm-fba7k0.cc), only a slip a typist or reader makes counts.
+                if (
+                    dist == 1
+                    and in_name
+                    and not open_end
+                    and (z not in edges or cut > a)
+                    and not self._plausible_slip(cand, target)
+                ):
+                    continue
                 if not allowed(a, z):
                     continue
                 if best is None or dist < best[0]:
