@@ -759,9 +759,9 @@ def test_plain_combosquat_is_the_brand_name_beside_plain_words(domain: str, plai
 def test_a_typo_glued_to_more_letters_in_the_registrable_name_must_be_a_slip() -> None:
     """amizone.net (Amity University's portal: 'amizon' + 'e', a→i) and apple-wd.com
     ('apple-wd' read as appleid, i→w) are two disguises at once in a real site's name: neither
-    letter is a neighbouring key or a look-alike, so neither is Amazon's or Apple's. A slip
-    glued to more letters still counts (amazcn-co: c beside x… o→c look-alike), as does any
-    letter where the host is supports it (JPCERT/CC 2020: raketenm-bhnydd.cc, an abused TLD)."""
+    letter is a neighbouring key or a look-alike, so neither is Amazon's or Apple's. A typo
+    that is a whole part stays a typo (amazcn-co, amazom-jp), and so does any letter where the
+    host is supports it (JPCERT/CC 2020: raketenm-bhnydd.cc, an abused TLD)."""
     assert check_domain("amizone.net") is None
     assert check_domain("apple-wd.com") is None
     assert _technique("raketenm-bhnydd.cc") == ("typo", "rakuten")
