@@ -767,3 +767,16 @@ def test_a_typo_glued_to_more_letters_in_the_registrable_name_must_be_a_slip() -
     assert _technique("raketenm-bhnydd.cc") == ("typo", "rakuten")
     assert _technique("amazcn-co.com") == ("typo", "amazon")
     assert _technique("amazom-jp.com") == ("typo", "amazon")
+
+
+def test_labels_of_twelve_letters_or_more_allow_three_edits() -> None:
+    """Kits misspell long names more (JPCERT/CC 2023: kuredekayamato.com,
+    www.kunroekoyamto.co.jp.<random>.club for kuronekoyamato): from twelve letters a label
+    allows three edits, first letter kept; the brand's own names stay its own."""
+    assert _technique("kuredekayamato.com") == ("typo", "yamato")
+    assert _technique("www.kunroekoyamto.co.jp.ceasrtcase.club") == ("subdomain", "yamato")
+    m = check_domain("kuredekayamato.com")
+    assert m is not None and m.detail == "'kuredekayamato' is 3 edit(s) from 'kuronekoyamato'"
+    assert check_domain("kuronekoyamato.co.jp") is None
+    assert check_domain("americanexpress.com") is None
+    assert check_domain("luredekayamato.com") is None  # first letter changed: four edits

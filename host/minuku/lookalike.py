@@ -33,7 +33,7 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      domain: ``subdomain``;
    - then EVERY label (issue 11), hyphen/underscore parts joined: a brand label of 4+ letters
      inside it, exactly (``smbcgp``, ``jpwordsamazon611`` on Alibaba OSS) or within its edit
-     budget (one edit up to 8 letters, two from 9, ``max_edits`` less), the span starting
+     budget (one edit up to 8 letters, two from 9, three from 12, ``max_edits`` less), the span starting
      with the label's first letter and ending with its last or at a part boundary
      (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``), or
      anywhere where the host gets support from where it is (below: ``rakutebig.cf``,
@@ -239,7 +239,7 @@ class _Probe:
     brand_id: str
     label: str
     folded: str  # loose_ascii form
-    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9 (typo "full" only)
+    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9, 3 from 12 (typo "full" only)
     ambiguous: bool
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
     whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
@@ -423,7 +423,7 @@ class LookalikeEngine:
                     continue
                 seen.add((b.id, folded))
                 n = len(folded)
-                k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else 2)
+                k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else (2 if n < 12 else 3))
                 k = min(k, lb.max_edits if lb.max_edits is not None else k)
                 edge = lb.label in cat.lookalike.edge_labels
                 whole = n <= 5 or not lb.glued_typos
@@ -832,7 +832,8 @@ class LookalikeEngine:
         if dist == 0:
             detail = f"brand token {lab!r}" + (f" inside {label!r}" if label != lab else "")
         else:
-            detail = f"{seen!r} inside {label!r} is {dist} edit(s) from {lab!r}"
+            where = f" inside {label!r}" if seen != label else ""
+            detail = f"{seen!r}{where} is {dist} edit(s) from {lab!r}"
         return bid, detail, dist
 
     def _embedded_in(
