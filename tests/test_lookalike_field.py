@@ -316,6 +316,7 @@ def test_explain_says_why_a_name_is_not_flagged() -> None:
     assert "source: knowledge" in explain_clean("amazon.jobs")
     assert "known unrelated" in explain_clean("smbc-comics.com")
     assert "ordinary word" in explain_clean("apple-pie.com")
+    assert "'aeon' alone is an ordinary word" in explain_clean("aeon.co")
     assert "au's own" in explain_clean("www.au.com")
     assert explain_clean("example.com").startswith("no brand token")
     assert explain_clean("x" * 2000) == "not a host name"

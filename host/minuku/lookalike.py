@@ -510,6 +510,11 @@ class LookalikeEngine:
                     f"{p.label!r} is also an ordinary word: it counts only next to a strong "
                     "affix (login, jp, card, …) or another name of the brand"
                 )
+            if p.alone_word:
+                return (
+                    f"{p.label!r} alone is an ordinary word (a whole label); glued to or beside "
+                    f"other letters it would be {p.brand_id}'s"
+                )
             return f"{p.label!r} stands inside a longer word here, where it is not the brand"
         return "no brand token, typo or homoglyph of a catalogue brand"
 
