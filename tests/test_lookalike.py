@@ -395,6 +395,10 @@ def test_aeon_is_a_word_only_as_a_whole_name() -> None:
     assert _technique("aeonfs.cert01.com") == ("subdomain", "aeon")
     for host in ("aeon.co", "aeon.info", "aeon.top", "aeon.kdr67.com", "aeonmall.com"):
         assert check_domain(host) is None, host
+    # The word's plural and the words that hold it stay words; kits' glued 's' does not.
+    for host in ("aeons.com", "aeons.example.com", "actaeon.com", "aeonian.net"):
+        assert check_domain(host) is None, host
+    assert _technique("aeonsare.com") == ("combosquat", "aeon")
     for host in ("aeonretail.jp", "aeoncinema.com", "aeonnetshop.com"):
         assert brand_of(host) == "aeon", host
 
@@ -769,14 +773,23 @@ def test_a_typo_glued_to_more_letters_in_the_registrable_name_must_be_a_slip() -
     assert _technique("amazom-jp.com") == ("typo", "amazon")
 
 
-def test_labels_of_twelve_letters_or_more_allow_three_edits() -> None:
+def test_labels_of_thirteen_letters_or_more_allow_three_edits() -> None:
     """Kits misspell long names more (JPCERT/CC 2023: kuredekayamato.com,
-    www.kunroekoyamto.co.jp.<random>.club for kuronekoyamato): from twelve letters a label
-    allows three edits, first letter kept; the brand's own names stay its own."""
+    www.kunroekoyamto.co.jp.<random>.club for kuronekoyamato): from thirteen letters a label
+    allows three edits, first letter kept; the brand's own names stay its own. Not from
+    twelve: 'creditation' is three from 'creditsaison' (accreditation.<site>.com), and
+    'microsoftonline' is capped at two (microcosm-online.net)."""
     assert _technique("kuredekayamato.com") == ("typo", "yamato")
     assert _technique("www.kunroekoyamto.co.jp.ceasrtcase.club") == ("subdomain", "yamato")
     m = check_domain("kuredekayamato.com")
     assert m is not None and m.detail == "'kuredekayamato' is 3 edit(s) from 'kuronekoyamato'"
-    assert check_domain("kuronekoyamato.co.jp") is None
-    assert check_domain("americanexpress.com") is None
-    assert check_domain("luredekayamato.com") is None  # first letter changed: four edits
+    for host in (
+        "kuronekoyamato.co.jp",
+        "americanexpress.com",
+        "luredekayamato.com",  # first letter changed: four edits
+        "accreditation.example.com",
+        "creditation.com",
+        "microcosm-online.net",
+        "microscope-online.net",
+    ):
+        assert check_domain(host) is None, host

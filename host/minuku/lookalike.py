@@ -33,7 +33,7 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      domain: ``subdomain``;
    - then EVERY label (issue 11), hyphen/underscore parts joined: a brand label of 4+ letters
      inside it, exactly (``smbcgp``, ``jpwordsamazon611`` on Alibaba OSS) or within its edit
-     budget (one edit up to 8 letters, two from 9, three from 12, ``max_edits`` less), the span starting
+     budget (one edit up to 8 letters, two from 9, three from 13, ``max_edits`` less), the span starting
      with the label's first letter and ending with its last or at a part boundary
      (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``), or
      anywhere where the host gets support from where it is (below: ``rakutebig.cf``,
@@ -73,8 +73,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    holder priority in 2001). A host name written out in a subdomain before a whole Japanese
    ending (``saisonsasaceard.co.jp.<random>.com.cn``) is a spoofed domain: any brand label
    inside its name counts, typo'd within its budget, stop words notwithstanding. A label
-   marked ``"ambiguous": "alone"`` (``aeon``) is a word only as a whole label (``aeon.co``)
-   and the brand's glued or beside other letters (``aeon-servec.com``).
+   marked ``"ambiguous": "alone"`` (``aeon``) is a word only as a whole label or its plural
+   (``aeon.co``, ``aeons.com``) and the brand's glued or beside other letters
+   (``aeon-servec.com``, ``aeonsare.com``).
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
 genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
@@ -239,7 +240,7 @@ class _Probe:
     brand_id: str
     label: str
     folded: str  # loose_ascii form
-    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9, 3 from 12 (typo "full" only)
+    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9, 3 from 13 (typo "full" only)
     ambiguous: bool
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
     whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
@@ -423,7 +424,7 @@ class LookalikeEngine:
                     continue
                 seen.add((b.id, folded))
                 n = len(folded)
-                k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else (2 if n < 12 else 3))
+                k = 0 if lb.typo != "full" or n <= 4 else (1 if n <= 8 else (2 if n < 13 else 3))
                 k = min(k, lb.max_edits if lb.max_edits is not None else k)
                 edge = lb.label in cat.lookalike.edge_labels
                 whole = n <= 5 or not lb.glued_typos
@@ -883,8 +884,11 @@ class LookalikeEngine:
             # The whole registrable name alone gets no support from where it is (aeon.top).
             # (A typo of it alone does: mistorb.top is nobody's word.)
             alone = in_name and a == 0 and z == len(text) and dist == 0
-            # A word as a whole label (aeon.co, aeon.<company>.com) is as ambiguous as any.
-            ambiguous = p.ambiguous or (p.alone_word and a == 0 and z == len(text) and dist == 0)
+            # A word as a whole label, or its plural (aeon.co, aeons.<company>.com), is as
+            # ambiguous as any.
+            ambiguous = p.ambiguous or (
+                p.alone_word and a == 0 and dist == 0 and text[z:] in ("", "s")
+            )
             # A common English word glued after other letters (globe|visa, pine|apple) is part
             # of a longer word, not the brand, whatever the host's context; only a strong
             # affix or the brand's own name glued right next to it (securevisa,
