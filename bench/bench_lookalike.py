@@ -29,6 +29,9 @@ catalogue ids by ``JPCERT_BRANDS`` below; rows of brands outside the catalogue a
 ``lists.tar.xz`` (legitimate list mail): every host name in it (addresses, relays, links;
 subdomains, which the popular list lacks) is run through the engine; none should be flagged.
 
+``--words`` (default /usr/share/dict/words, Debian's wamerican): every dictionary word as a
+host name in six forms (``word_hosts``); the count is a precision floor to keep falling.
+
 Issue 11's bar: >= 95% held-out (2024-2025) recall on token-bearing hosts, <= 5 popular domains flagged,
 >= 20,000 domains/s on one core (``minuku domain``'s engine, cold cache).
 """
@@ -391,6 +394,45 @@ def list_hosts() -> None:
     print(f"list-mail hosts: {len(flagged)} of {len(hosts):,} flagged {flagged[:20]}")
 
 
+_WORD_HOSTS = (
+    "{w}.com",
+    "{w}.example.com",
+    "{w}-online.net",
+    "{w}.example.online",
+    "www.{w}.example.xyz",
+    "{w}-shop.example.top",
+)
+
+
+def word_hosts(path: Path) -> None:
+    """Precision on dictionary words used as host names: every lower-case word of 5+ letters
+    of ``path`` (a system word list) as a bare name, a subdomain, and beside a shop word, on
+    .com and on abused TLDs. A word flagged here is a real site's word the engine would call a
+    brand's (a kit's host is never a bare dictionary word); the count should only fall."""
+    words = sorted(
+        {
+            w.strip()
+            for w in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if w.strip().isascii() and w.strip().isalpha() and w.strip().islower()
+            if len(w.strip()) >= 5
+        }
+    )
+    eng = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
+    by_brand: dict[str, list[str]] = defaultdict(list)
+    for w in words:
+        for form in _WORD_HOSTS:
+            m = eng.check(form.format(w=w))
+            if m is not None:
+                by_brand[m.brand_id].append(form.format(w=w))
+    total = sum(len(v) for v in by_brand.values())
+    print(
+        f"dictionary words as hosts: {total:,} of {len(words) * len(_WORD_HOSTS):,} flagged "
+        f"({len(words):,} words of {path})"
+    )
+    for bid, hosts in sorted(by_brand.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {bid:12} {len(hosts):4}  {hosts[:6]}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--corpora", type=Path, default=Path("/tmp/minuku-lookalike"))
@@ -414,6 +456,12 @@ def main() -> int:
     ap.add_argument(
         "--stop-words", type=Path, metavar="WORDS", help="print stop words from a word list"
     )
+    ap.add_argument(
+        "--words",
+        type=Path,
+        default=Path("/usr/share/dict/words"),
+        help="word list for the dictionary-words-as-hosts precision check",
+    )
     args = ap.parse_args()
     if args.stop_words:
         import json
@@ -425,6 +473,10 @@ def main() -> int:
     recall(engine, [csv_path, *args.later], args.misses)
     precision(engine, popular, show_held_out=args.list_held_out)
     list_hosts()
+    if args.words.exists():
+        word_hosts(args.words)
+    else:
+        print(f"dictionary words as hosts: skipped ({args.words} is absent)")
     if not args.no_speed:
         print()
         names = popular.read_text(encoding="utf-8").split()[:40000]
