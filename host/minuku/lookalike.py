@@ -33,8 +33,8 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      domain: ``subdomain``;
    - then EVERY label (issue 11), hyphen/underscore parts joined: a brand label of 4+ letters
      inside it, exactly (``smbcgp``, ``jpwordsamazon611`` on Alibaba OSS) or within its edit
-     budget (one edit up to 8 letters, two from 9, three from 13, ``max_edits`` less), the span starting
-     with the label's first letter and ending with its last or at a part boundary
+     budget (one edit up to 8 letters, two from 9, three from 13, ``max_edits`` less), the
+     span starting with the label's first letter and ending with its last or at a part boundary
      (``amazom``, ``amzone``, ``ameazon``, ``amoazonn``, ``amazcn``, ``amazron``), or
      anywhere where the host gets support from where it is (below: ``rakutebig.cf``,
      ``c.docomaa.xyz``; not ``rakutebig.com``); in the
@@ -240,12 +240,12 @@ class _Probe:
     brand_id: str
     label: str
     folded: str  # loose_ascii form
-    k: int  # edits allowed: 0 up to 4 letters, 1 up to 8, 2 from 9, 3 from 13 (typo "full" only)
+    k: int  # edits: 0 up to 4 letters, 1 up to 8, 2 from 9, 3 from 13 (typo "full" only)
     ambiguous: bool
     edge: bool  # a word with a prefix (ymobile, icloud): only at the start of a part
     whole_typos: bool = False  # typos only as whole parts (short labels, glued_typos false)
     short: bool = False  # five letters or fewer: whole parts only, in subdomains too
-    alone_word: bool = False  # an ordinary word as the whole registrable name (aeon.co)
+    alone_word: bool = False  # a word as a whole label or its plural (aeon.co, aeons.com)
 
 
 @dataclass(frozen=True)
