@@ -793,3 +793,15 @@ def test_labels_of_thirteen_letters_or_more_allow_three_edits() -> None:
         "microscope-online.net",
     ):
         assert check_domain(host) is None, host
+
+
+def test_a_word_and_the_first_letter_of_an_affix_word_after_a_hyphen_is_no_typo() -> None:
+    """dotcom-online.net read 'dotcomo' (dotcom + the o of online) as docomo, amaze-online.net
+    'amazeo' as amazon: one or two letters borrowed from a whole affix word past a hyphen are
+    that word's. A longer piece after the hyphen is the brand's own word (JPCERT/CC 2021:
+    smbv-cards.top, smbccard typo'd), and a typo that ends at the hyphen stays one."""
+    assert check_domain("dotcom-online.net") is None
+    assert check_domain("amaze-online.net") is None
+    assert _technique("smbv-cards.top") == ("typo", "smbc")
+    assert _technique("mii-card.com") == ("typo", "micard")
+    assert _technique("amazom-online.com") == ("typo", "amazon")

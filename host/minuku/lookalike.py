@@ -1123,6 +1123,17 @@ class LookalikeEngine:
                     and not self._plausible_slip(cand, target)
                 ):
                     continue
+                # One or two letters past a hyphen, into an affix word (dotcom-o|nline,
+                # amaze-o|nline): that word is whole, not the brand's last letters (a longer
+                # piece is the brand's own word: smbv-card|s).
+                last_cut = max(e for e in hyphens if e < z) if cut > a else 0
+                if (
+                    cut > a
+                    and z not in edges
+                    and z - last_cut <= 2
+                    and self._affix_part_at(text, last_cut, edges)
+                ):
+                    continue
                 if not allowed(a, z):
                     continue
                 if best is None or dist < best[0]:
@@ -1143,6 +1154,11 @@ class LookalikeEngine:
                 ):
                     return 1, a, z
         return best
+
+    def _affix_part_at(self, text: str, start: int, edges: set[int]) -> bool:
+        """The part of ``text`` that begins at ``start`` is an affix word (online, shop)."""
+        end = min((e for e in edges if e > start), default=len(text))
+        return text[start:end] in self._affixes
 
     def _genuine_prefix(self, host: str) -> tuple[Technique, str, str] | None:
         """A genuine brand domain followed by a separator, at the start of the host or of any
