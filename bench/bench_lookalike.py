@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 
 from minuku import catalogue
 from minuku.confusables import loose_ascii
-from minuku.lookalike import LookalikeEngine, LookalikeMatch
+from minuku.lookalike import _SUPPORT, LookalikeEngine, LookalikeMatch
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
@@ -331,7 +331,9 @@ def speed(label: str, names: list[str], rounds: int = 3) -> None:
 
 def stop_words(path: Path) -> dict[str, list[str]]:
     """Dictionary words in which the engine finds a brand label (the stop_words of
-    brands.json were generated this way from wamerican's /usr/share/dict/words)."""
+    brands.json were generated this way from wamerican's /usr/share/dict/words): in a
+    registrable name, in a subdomain, and in a subdomain where the host supports a brand
+    (an abused TLD: mistreat.<site>.online read as MI STORE)."""
     import re
 
     eng = LookalikeEngine(catalogue.load())
@@ -344,8 +346,8 @@ def stop_words(path: Path) -> dict[str, list[str]]:
     )
     out: dict[str, set[str]] = defaultdict(set)
     for w in words:
-        for in_name in (True, False):
-            r = eng._embedded(w, [], False, in_name=in_name)
+        for in_name, context in ((True, []), (False, []), (False, [_SUPPORT])):
+            r = eng._embedded(w, context, False, in_name=in_name)
             if r is None:
                 continue
             found = re.search(r"from '([a-z0-9]+)'|brand token '([a-z0-9]+)'", r[1])

@@ -805,3 +805,18 @@ def test_a_word_and_the_first_letter_of_an_affix_word_after_a_hyphen_is_no_typo(
     assert _technique("smbv-cards.top") == ("typo", "smbc")
     assert _technique("mii-card.com") == ("typo", "micard")
     assert _technique("amazom-online.com") == ("typo", "amazon")
+
+
+def test_dictionary_words_in_a_subdomain_on_an_abused_tld_stay_words() -> None:
+    """An abused TLD supports a brand in a subdomain, which made dictionary words brands:
+    mistreat.<site>.online (MI STORE), www.visage.<site>.xyz (VISA), telekinesis (えきねっと),
+    applesauce (Apple). Such words are stop words of the label (wamerican, as the others)."""
+    for host in (
+        "mistreat.example.online",
+        "www.visage.example.xyz",
+        "telekinesis.example.online",
+        "applesauce-shop.example.top",
+    ):
+        assert check_domain(host) is None, host
+    assert _technique("mistorb.example.online") == ("subdomain", "micard")
+    assert _technique("www.visa-card.example.xyz") == ("subdomain", "visa")
