@@ -820,3 +820,15 @@ def test_dictionary_words_in_a_subdomain_on_an_abused_tld_stay_words() -> None:
         assert check_domain(host) is None, host
     assert _technique("mistorb.example.online") == ("subdomain", "micard")
     assert _technique("www.visa-card.example.xyz") == ("subdomain", "visa")
+
+
+def test_a_whole_name_typo_keeps_its_first_letter_unless_the_host_supports_it() -> None:
+    """skinet.com (a real site) is one letter from ekinet, at the first letter, the one a
+    reader checks: no JPCERT/CC host of 2019-2023 needs that, so only where the host supports
+    a brand (zmazon.xyz, an abused TLD) or as a swap of the first two letters (maazon) does
+    it count."""
+    assert check_domain("skinet.com") is None
+    assert check_domain("zmazon.com") is None
+    assert _technique("zmazon.xyz") == ("typo", "amazon")
+    assert _technique("maazon.com") == ("typo", "amazon")
+    assert _technique("rakuteb.com") == ("typo", "rakuten")

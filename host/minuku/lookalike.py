@@ -1287,6 +1287,11 @@ class LookalikeEngine:
             dist = _osa(folded, target, limit)
             if dist == 0 or dist > limit or (dist == 2 and folded[0] != target[0]):
                 continue
+            # The first letter is the one a reader checks (skinet.com is no ekinet): changed,
+            # not swapped with the second, only where the host supports a brand (zmazon.xyz).
+            # No JPCERT/CC host of 2019-2023 is lost by it.
+            if folded[0] != target[0] and folded[:2] != target[1::-1] and _SUPPORT not in context:
+                continue
             if dist == 1 and len(target) < 9 and not self._plausible_slip(folded, target):
                 continue
             lb = next(x for b, x in self._labels[label] if b == bid)
