@@ -832,3 +832,14 @@ def test_a_whole_name_typo_keeps_its_first_letter_unless_the_host_supports_it() 
     assert _technique("zmazon.xyz") == ("typo", "amazon")
     assert _technique("maazon.com") == ("typo", "amazon")
     assert _technique("rakuteb.com") == ("typo", "rakuten")
+
+
+def test_short_label_typo_at_the_start_of_a_subdomain_part_where_the_host_supports_it() -> None:
+    """JPCERT/CC 2021-2023: myjccone.<random>.shop, myjccurna.<random>.shop (myjcb),
+    orioroc.<random>.cn (orico). On an abused TLD a kit changes any letter of a short label
+    and glues anything after it; on an ordinary one, or in a dictionary word (oriole, vassal:
+    stop words), it is no brand."""
+    assert _technique("myjccone.ae5am5.shop") == ("subdomain", "jcb")
+    assert _technique("orioroc.aju038.cn") == ("subdomain", "orico")
+    for host in ("myjccone.example.com", "oriole.example.online", "vassal.example.xyz"):
+        assert check_domain(host) is None, host

@@ -39,7 +39,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
      anywhere where the host gets support from where it is (below: ``rakutebig.cf``,
      ``c.docomaa.xyz``; not ``rakutebig.com``); in the
      registrable name a typo'd span begins a part, and labels of five letters or fewer (and,
-     in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts; visual folds only on whole parts
+     in the registrable name only, ``glued_typos: false``) are typo'd only as whole parts and by a
+     plausible slip, except at the start of a subdomain part where the host supports a brand
+     (``myjccone.<random>.shop``); visual folds only on whole parts
      (``rner-cari``), or on spans that begin a part where the host gets support from where it
      is (``ekl-nebtt.xyz``); in a subdomain a whole part as long as the label may also slip
      at its first letter (neighbouring key or swap: ``supay``, ``uapay`` for aupay), ranked
@@ -1093,7 +1095,16 @@ class LookalikeEngine:
                 # short one only a slip a typist or reader makes counts (jaccs, not jacks).
                 # After the visual folds (the whole-part pass) the disguise is spent: a
                 # further letter must be a plausible slip too (paipai is no paypal).
-                if dist == 1 and (m < 6 or whole) and not self._plausible_slip(cand, target):
+                # A short label at the start of a subdomain part where the host supports a
+                # brand (myjccone.<random>.shop, orioroc.<random>.cn): kits there change any
+                # letter and glue anything; the words that would match are stop words.
+                kit = open_end and not in_name and p.short and not whole and a in edges
+                if (
+                    dist == 1
+                    and (m < 6 or whole)
+                    and not kit
+                    and not self._plausible_slip(cand, target)
+                ):
                     continue
                 # A short label typo'd inside a longer word is usually another word (samson,
                 # orion, jacks): for five letters or fewer (and labels marked so) only a whole
@@ -1110,6 +1121,7 @@ class LookalikeEngine:
                     and (in_name or p.short)
                     and not (a in edges and z in edges)
                     and not (across and not p.short)
+                    and not kit
                 ):
                     continue
                 # In the registrable name a typo that also runs into more letters or past a
