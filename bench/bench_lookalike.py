@@ -329,21 +329,25 @@ def speed(label: str, names: list[str], rounds: int = 3) -> None:
     print(f"speed, {label}: {len(names):,} distinct hosts, {best:,.0f}/s (CPU time, one core)")
 
 
+def _words(path: Path) -> list[str]:
+    """The words of a system word list, lower-cased (proper nouns too: Appleton, Visalia),
+    letters only: what stop words are made from and what ``word_hosts`` tries."""
+    return sorted(
+        {
+            w.strip().lower()
+            for w in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if re.fullmatch(r"[A-Za-z]+", w.strip())
+        }
+    )
+
+
 def stop_words(path: Path) -> dict[str, list[str]]:
     """Dictionary words in which the engine finds a brand label (the stop_words of
     brands.json were generated this way from wamerican's /usr/share/dict/words): in a
     registrable name, in a subdomain, and in a subdomain where the host supports a brand
     (an abused TLD: mistreat.<site>.online read as MI STORE)."""
-    import re
-
     eng = LookalikeEngine(catalogue.load())
-    words = sorted(
-        {
-            w.strip().lower()
-            for w in path.read_text().splitlines()
-            if re.fullmatch(r"[A-Za-z]+", w.strip())
-        }
-    )
+    words = _words(path)
     out: dict[str, set[str]] = defaultdict(set)
     for w in words:
         for in_name, context in ((True, []), (False, []), (False, [_SUPPORT])):
@@ -408,18 +412,11 @@ _WORD_HOSTS = (
 
 
 def word_hosts(path: Path) -> None:
-    """Precision on dictionary words used as host names: every lower-case word of 5+ letters
-    of ``path`` (a system word list) as a bare name, a subdomain, and beside a shop word, on
+    """Precision on dictionary words used as host names: every word of 5+ letters of
+    ``path`` (a system word list, proper nouns lower-cased) as a bare name, a subdomain, and beside a shop word, on
     .com and on abused TLDs. A word flagged here is a real site's word the engine would call a
     brand's (a kit's host is never a bare dictionary word); the count should only fall."""
-    words = sorted(
-        {
-            w.strip()
-            for w in path.read_text(encoding="utf-8", errors="replace").splitlines()
-            if w.strip().isascii() and w.strip().isalpha() and w.strip().islower()
-            if len(w.strip()) >= 5
-        }
-    )
+    words = [w for w in _words(path) if len(w) >= 5]
     eng = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
     by_brand: dict[str, list[str]] = defaultdict(list)
     for w in words:
