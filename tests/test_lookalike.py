@@ -843,3 +843,28 @@ def test_short_label_typo_at_the_start_of_a_subdomain_part_where_the_host_suppor
     assert _technique("orioroc.aju038.cn") == ("subdomain", "orico")
     for host in ("myjccone.example.com", "oriole.example.online", "vassal.example.xyz"):
         assert check_domain(host) is None, host
+
+
+def test_www_glued_to_a_subdomain_label_is_a_host_name_without_its_dot() -> None:
+    """JPCERT/CC 2022-2023: wwworicn.<random>.com, wwwworicn.<random>.com, wworicn (orico,
+    its last letter changed): "www" (or "ww") glued to the label is "www." with the dot taken out, so the label
+    is read as one after a leading www, where a kit's slip counts. Glued to an ordinary word
+    (wwwserver) or in the registrable name, nothing changes."""
+    assert _technique("wwworicn.pvzero.com") == ("subdomain", "orico")
+    assert _technique("wwwworicn.daowinning.com") == ("subdomain", "orico")
+    assert _technique("wworicn.pvzero.com") == ("subdomain", "orico")
+    assert check_domain("oricn.pvzero.com") is None
+    # www + pass, not ww + wpass (one letter from SMBC's vpass).
+    for host in ("wwwserver.example.com", "wwworicn.com", "wwworiole.example.com", "wwwpass.x.xyz"):
+        assert check_domain(host) is None, host
+
+
+def test_host_name_spelled_before_co_jp_with_a_hyphen_for_its_dot() -> None:
+    """JPCERT/CC 2022: my-job-co-jp.<random>.tk, MyJCB's my.jcb.co.jp written out with
+    hyphens and one letter changed. In a subdomain a short piece glues to the next one
+    ("myjob"), and before a whole ending spelled out the stop word 'myjob' is no site's word.
+    The ending's own pieces are never glued (my-ama-co-jp holds no "amaco")."""
+    assert _technique("my-job-co-jp.dfgdasas.cf") == ("subdomain", "jcb")
+    assert _technique("my-job-co-jp.jinglian.cc") == ("subdomain", "jcb")
+    for host in ("my-ama-co-jp.example.com", "my-abc-co-jp.example.com", "myjob.com"):
+        assert check_domain(host) is None, host

@@ -109,7 +109,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -707,7 +707,7 @@ class LookalikeEngine:
         ``misstore.jp.login.<random>``)."""
         pieces = [x for x in _JOIN_RE.split(f"{sub}.{name}" if sub else name) if x]
         n_sub = len([x for x in _JOIN_RE.split(sub) if x]) if sub else 0
-        for i, piece in enumerate(pieces[:-1]):
+        for i, piece, glued in _with_short_before(pieces[:-1], n_sub):
             nxt = pieces[i + 1]
             if nxt == "go" and pieces[i + 2 : i + 3] == ["jp"]:
                 nxt = "gojp"
@@ -719,14 +719,19 @@ class LookalikeEngine:
                 # (aplus.co.<random>, misstore.jp.login.<random>): a host name spelled out.
                 if p.ambiguous and not relaxed and i >= n_sub:
                     continue
-                limit = min(p.k + 1, 2)
+                # Glued to a short piece before it, the name is already read generously.
+                limit = p.k if glued else min(p.k + 1, 2)
                 if abs(len(piece) - len(p.label)) > limit:
                     continue
                 if piece == p.label and not (p.ambiguous and i < n_sub):
                     continue
                 if len(piece) < 5 and piece != p.label:
                     continue
-                if piece in self._stops.get(p.folded, ()):
+                # A whole ending spelled out in a subdomain (my-job-co-jp.<random>.tk) is a
+                # host name written there, where a stop word (myjob) is no site's own word.
+                if piece in self._stops.get(p.folded, ()) and not (
+                    i < n_sub and _spells_jp_ending(pieces, i + 1)
+                ):
                     continue
                 dist = _osa(piece, p.label, limit)
                 folded = loose_ascii(piece)
@@ -785,6 +790,17 @@ class LookalikeEngine:
             prev = "www" if _WWW_RE.fullmatch(label) and not prev else "-"
             if label.isascii():
                 found = self._embedded(label, ctx, relaxed)
+                if found is None:
+                    # "www" glued to the label (wwworicn, wwwworicn): the same host name
+                    # written without its dot, read as the label after a leading "www".
+                    found = next(
+                        (
+                            f
+                            for rest in _after_www(label)
+                            if (f := self._embedded(rest, context + [_SUPPORT], relaxed))
+                        ),
+                        None,
+                    )
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
         return None
@@ -1532,3 +1548,35 @@ def _spells_jp_ending(pieces: list[str], i: int) -> bool:
     if first in ("jp", "cojp", "nejp", "orjp", "gojp", "coip"):
         return True
     return first in ("co", "ne", "or", "go") and pieces[i + 1 : i + 2] in (["jp"], ["ip"])
+
+
+_WWW_GLUED_RE = re.compile(r"(w{2,5})[a-vx-z0-9-]")
+
+
+def _after_www(label: str) -> list[str]:
+    """What follows a leading "www" glued to ``label``, or "ww" as kits also write it
+    (wwworicn, wworicn → oricn; wwwworicn → oricn, woricn: the run may hold a brand's own
+    first w), or nothing."""
+    m = _WWW_GLUED_RE.match(label)
+    if m is None:
+        return []
+    run = len(m.group(1))
+    least = 3 if run >= 3 else 2  # wwwpass is www + pass, not ww + wpass
+    return [label[n:] for n in range(run, least - 1, -1) if len(label) - n >= _MIN_EMBEDDED]
+
+
+def _with_short_before(pieces: list[str], n_sub: int) -> Iterator[tuple[int, str, bool]]:
+    """Each piece with its index, and in a subdomain also glued to a short piece before it
+    (my-job-co-jp: "myjob", one slip from MyJCB's "myjcb"): a host name spelled out with a
+    hyphen where its dot was. Never an ending's own piece (ama-co: "co" is the ending)."""
+    for i, piece in enumerate(pieces):
+        yield i, piece, False
+        before = pieces[i - 1] if i else ""
+        if (
+            i < n_sub
+            and 2 <= len(before) <= 3
+            and before.isalpha()
+            and before not in _COUNTRY_NEXT
+            and piece not in _COUNTRY_NEXT
+        ):
+            yield i, before + piece, True
