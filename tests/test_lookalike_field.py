@@ -460,8 +460,8 @@ def test_help_supports_an_ambiguous_label_like_support_does() -> None:
 
 
 def test_osa_written_out_matches_the_textbook_recurrence() -> None:
-    # _osa's inner min() is written out for speed (issue 11: 20k domains/s); it must still be
-    # the optimal string alignment distance up to the limit.
+    # _osa is RapidFuzz's (issue 11: 20k domains/s); it must be the optimal string alignment
+    # distance of the textbook recurrence up to the limit, transpositions included.
     import random
 
     from minuku.lookalike import _osa

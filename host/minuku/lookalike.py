@@ -115,6 +115,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
+from rapidfuzz.distance.OSA import distance as _osa_distance
+
 from . import catalogue as _catalogue
 from .auth.psl import walk_public_suffix as _public_suffix
 from .catalogue import BrandLabel, Catalogue, normalize_host
@@ -270,54 +272,24 @@ def _reg_suffix(host: str) -> tuple[str | None, str | None]:
 
 
 def _osa(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (Damerau-Levenshtein without re-edits), capped."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    return _osa_band(a, b, limit)[len(b)]
-
-
-def _osa_band(a: str, b: str, limit: int) -> list[int]:
-    """The last row of ``a`` against every prefix of ``b`` (values over ``limit`` mean "too
-    far"; all of them when a row is past it). Only cells within ``limit`` of the diagonal are
-    computed: a cell farther off is at least that far (|i - j| edits), and standing in for it
-    with ``limit + 1`` changes no value within the limit (a path through it costs more)."""
-    cap = limit + 1
-    n = len(b)
-    prev2: list[int] = []
-    prev = [j if j <= limit else cap for j in range(n + 1)]
-    for i in range(1, len(a) + 1):
-        cur = [cap] * (n + 1)
-        cur[0] = i if i <= limit else cap
-        row_min = cur[0]
-        ai = a[i - 1]
-        for j in range(max(1, i - limit), min(n, i + limit) + 1):
-            # min() of three, written out: this loop is the engine's hottest.
-            v = prev[j - 1] if ai == b[j - 1] else prev[j - 1] + 1
-            w = prev[j] + 1
-            if w < v:
-                v = w
-            w = cur[j - 1] + 1
-            if w < v:
-                v = w
-            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
-                w = prev2[j - 2] + 1
-                if w < v:
-                    v = w
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > limit:
-            return [cap] * (n + 1)
-        prev2, prev = prev, cur
-    return prev
+    """Optimal string alignment distance (Damerau-Levenshtein without re-edits), capped: any
+    value over ``limit`` means "too far". RapidFuzz's C++ one: the Python table was a sixth of
+    the engine's time (issue 11: 20,000 domains/s)."""
+    return _osa_distance(a, b, score_cutoff=limit)
 
 
 def _osa_prefixes(target: str, text: str, limit: int) -> list[int]:
     """``_osa(text[:j], target)`` for every ``j`` (values over ``limit`` mean "too far"), or
-    an empty list when no prefix of ``text`` is within ``limit`` of ``target``: one table
-    whose last row holds the distance of the whole target to each prefix."""
-    row = _osa_band(target, text, limit)
-    return row if min(row) <= limit else []
+    an empty list when no prefix of ``text`` is within ``limit`` of ``target``. Only prefixes
+    within ``limit`` of the target's length are compared; the others are too far by length."""
+    cap = limit + 1
+    row = [cap] * (len(text) + 1)
+    near = False
+    for j in range(max(0, len(target) - limit), min(len(text), len(target) + limit) + 1):
+        d = _osa_distance(target, text[:j], score_cutoff=limit)
+        row[j] = d
+        near = near or d <= limit
+    return row if near else []
 
 
 def _visual_notes(token: str, label: str) -> str:
@@ -1090,8 +1062,8 @@ class LookalikeEngine:
         for a in range(n):
             if text[a] != first or (in_name and a not in edges):
                 continue
-            # The label against every span starting at ``a`` in one table, computed on the
-            # first span worth it (one table, not one per length: open ends try them all).
+            # The label against every span length starting at ``a`` at once, on the first
+            # span worth it (open ends try them all).
             dists: list[int] | None = None
             for length in range(lo, m + p.k + 1):
                 z = a + length
