@@ -868,3 +868,12 @@ def test_host_name_spelled_before_co_jp_with_a_hyphen_for_its_dot() -> None:
     assert _technique("my-job-co-jp.jinglian.cc") == ("subdomain", "jcb")
     for host in ("my-ama-co-jp.example.com", "my-abc-co-jp.example.com", "myjob.com"):
         assert check_domain(host) is None, host
+
+
+def test_a_typo_that_begins_the_part_outranks_one_inside_it() -> None:
+    """JPCERT/CC 2023: saoncard.<random>.cn is SAISON CARD's 'saisoncard' short of two
+    letters, not AEON's 'aeoncard' one letter off after a glued 's'. Inside a part a span is
+    ranked an edit and a half below one that begins it."""
+    assert _technique("saoncard.dfpggyj.cn") == ("subdomain", "saison")
+    assert _technique("netamswreplus.seisomcard.co.jp.1f7j6b.cn")[1] == "saison"
+    assert _technique("aeoncrad.example.top")[1] == "aeon"

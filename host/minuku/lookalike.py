@@ -823,8 +823,7 @@ class LookalikeEngine:
             )
         if best is None:
             return None
-        rank, _, bid, lab, seen = best
-        dist = rank // 2
+        _, _, bid, lab, seen, dist = best
         if dist == 0:
             detail = f"brand token {lab!r}" + (f" inside {label!r}" if label != lab else "")
         else:
@@ -843,7 +842,7 @@ class LookalikeEngine:
         whole: bool,
         open_end: bool = False,
         spelled: bool = False,
-    ) -> tuple[int, int, str, str, str] | None:
+    ) -> tuple[int, int, str, str, str, int] | None:
         edges = {0}
         pos = 0
         for x in parts:
@@ -851,8 +850,8 @@ class LookalikeEngine:
             edges.add(pos)
         hyphens = set(edges)
         edges |= self._digit_edges(text)
-        # (2 * edits + first-letter slip, order, bid, label, span)
-        best: tuple[int, int, str, str, str] | None = None
+        # (rank, order, bid, label, span, edits)
+        best: tuple[int, int, str, str, str, int] | None = None
         for i in self._candidates(text):
             p = self._probes[i]
             span = self._find_span(
@@ -912,14 +911,20 @@ class LookalikeEngine:
                 and dist == 0
                 and p.ambiguous
                 and best[2] == p.brand_id
-                and best[0] // 2 == 1
+                and best[5] == 1
                 and len(best[3]) > len(p.label)
             ):
                 continue
             # Ranked by edits, then a slip at the first letter after one that keeps it.
-            rank = dist * 2 + (text[a] != (p.folded if whole else p.label)[0])
+            # A typo'd span that begins inside a part (s|aoncard) ranks below one that begins
+            # the part with an edit more (saoncard: saisoncard, not aeoncard).
+            rank = (
+                dist * 2
+                + (text[a] != (p.folded if whole else p.label)[0])
+                + (3 if dist and a not in edges else 0)
+            )
             if best is None or (rank, i) < best[:2]:
-                best = (rank, i, p.brand_id, p.label, text[a:z])
+                best = (rank, i, p.brand_id, p.label, text[a:z], dist)
             if dist == 0:
                 break
         return best
