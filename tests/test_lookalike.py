@@ -877,3 +877,14 @@ def test_a_typo_that_begins_the_part_outranks_one_inside_it() -> None:
     assert _technique("saoncard.dfpggyj.cn") == ("subdomain", "saison")
     assert _technique("netamswreplus.seisomcard.co.jp.1f7j6b.cn")[1] == "saison"
     assert _technique("aeoncrad.example.top")[1] == "aeon"
+
+
+def test_a_domain_ending_glued_to_the_end_of_a_label_ends_the_brand_there() -> None:
+    """JPCERT/CC 2023: eki-neicom.<site>.com, ekiinetclom.cyou (えきねっと's eki-net, one
+    letter off, with "com" glued on: a host name without its last dot). In a subdomain label,
+    or a name where the host supports a brand; a registrable .com name or a word ending in
+    "com" (sitcom, telecom) stays as it was."""
+    assert _technique("eki-neicom.antakyakontor.com") == ("subdomain", "ekinet")
+    assert _technique("ekiinetclom.cyou")[1] == "ekinet"
+    for host in ("ekineicom.com", "sitcom.example.com", "telecom.example.top"):
+        assert check_domain(host) is None, host

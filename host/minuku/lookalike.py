@@ -177,6 +177,7 @@ _MIN_TYPO_TOKEN = 4
 # after a leading "www"), not from a word in it.
 _SUPPORT = "\x00"
 _WWW_RE = re.compile(r"www[0-9]{0,2}")
+_GLUED_ENDING_RE = re.compile(r"(?:c[o0]m|clom|cojp|co|jp)$")
 _MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
 
 
@@ -850,6 +851,13 @@ class LookalikeEngine:
             edges.add(pos)
         hyphens = set(edges)
         edges |= self._digit_edges(text)
+        if not in_name or open_end:
+            # A domain ending glued to the end of a subdomain label, or of a name where the
+            # host supports a brand (eki-neicom: eki-nei|com; ekiinetclom.cyou: ekiinet|clom):
+            # a host name written without its last dot.
+            end = _GLUED_ENDING_RE.search(text)
+            if end is not None and end.start() >= _MIN_EMBEDDED:
+                edges.add(end.start())
         # (rank, order, bid, label, span, edits)
         best: tuple[int, int, str, str, str, int] | None = None
         for i in self._candidates(text):
