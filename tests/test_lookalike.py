@@ -888,3 +888,14 @@ def test_a_domain_ending_glued_to_the_end_of_a_label_ends_the_brand_there() -> N
     assert _technique("ekiinetclom.cyou")[1] == "ekinet"
     for host in ("ekineicom.com", "sitcom.example.com", "telecom.example.top"):
         assert check_domain(host) is None, host
+
+
+def test_a_visual_fold_of_an_ambiguous_name_alone_is_a_disguise() -> None:
+    """JPCERT/CC 2023: ae0n.shop, aepay.ae0n.top. A brand's word alone as the whole name
+    gets no support from an abused TLD (aeon.top, visa.top could be anyone's), but written
+    with a zero or a one for its letters it is nobody's word, as a typo of it is not."""
+    assert _technique("ae0n.shop")[1] == "aeon"
+    assert _technique("app1e.top")[1] == "apple"
+    assert _technique("vlsa.top")[1] == "visa"
+    for host in ("aeon.top", "visa.top", "kokuzei.top", "mistore.top", "ae0n.com"):
+        assert check_domain(host) is None, host

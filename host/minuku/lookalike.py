@@ -812,8 +812,9 @@ class LookalikeEngine:
         )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
+            loose_text = "".join(loose_parts)
             best = self._embedded_in(
-                "".join(loose_parts),
+                loose_text,
                 loose_parts,
                 context,
                 relaxed,
@@ -821,6 +822,7 @@ class LookalikeEngine:
                 whole=True,
                 open_end=open_end,
                 spelled=spelled,
+                raw=text,
             )
         if best is None:
             return None
@@ -843,6 +845,7 @@ class LookalikeEngine:
         whole: bool,
         open_end: bool = False,
         spelled: bool = False,
+        raw: str = "",
     ) -> tuple[int, int, str, str, str, int] | None:
         edges = {0}
         pos = 0
@@ -879,8 +882,15 @@ class LookalikeEngine:
             # brand: as a token of the host, or glued right next to it (appleverify,
             # epospointcard).
             # The whole registrable name alone gets no support from where it is (aeon.top).
-            # (A typo of it alone does: mistorb.top is nobody's word.)
-            alone = in_name and a == 0 and z == len(text) and dist == 0
+            # (A typo or a visual fold of it alone does: mistorb.top, ae0n.shop are nobody's
+            # word.)
+            alone = (
+                in_name
+                and a == 0
+                and z == len(text)
+                and dist == 0
+                and not (raw and raw != p.label)  # the folded pass: ``raw`` is what was written
+            )
             # A word as a whole label, or its plural (aeon.co, aeons.<company>.com), is as
             # ambiguous as any.
             ambiguous = p.ambiguous or (
