@@ -416,3 +416,19 @@ def test_unsigned_mail_from_rakuten_card_is_forged_offline() -> None:
     # Ichiba's domain is not covered by the evidence: never "unsigned" there.
     ichiba = analyse_raw(_rakuten_mail("order@rakuten.co.jp", None), resolver=None, options=offline)
     assert "brand_unsigned" not in {f.code for f in ichiba.findings}
+
+
+def test_country_mailboxes_of_a_brand_are_its_own_and_anyones() -> None:
+    """hotmail.com.mx is Outlook.com's Mexican mail domain: Microsoft's own (no look-alike),
+    and, as hotmail.com, a mailbox anyone may hold: shared and freemail, so a sender there
+    is never taken for Microsoft."""
+    from minuku import catalogue
+    from minuku.lookalike import check_domain
+
+    cat = catalogue.load()
+    for domain in ("hotmail.com.mx", "hotmail.es", "live.com.mx", "outlook.com.mx"):
+        owner = cat.owner_of(domain)
+        assert owner is not None and owner.id == "microsoft", domain
+        assert check_domain(domain) is None, domain
+        assert domain in owner.shared_domains, domain
+        assert domain in cat.freemail, domain

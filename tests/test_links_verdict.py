@@ -281,7 +281,7 @@ def test_brand_name_beside_plain_words_is_a_danger_with_a_sign_in_link() -> None
     "domain",
     [
         "amazon-co-jp-security.com",  # a strong affix beside the name
-        "paypal-cash.com",  # affix words alone beside it
+        "paypal-cash.net",  # affix words alone beside it (paypal-cash.com is PayPal's own)
         "amazon-life.xyz",  # an abused TLD
         "eki-net.biz",  # the brand's name alone under another ending
         "amaz0n-life.com",  # a fold: nobody writes the brand so by chance

@@ -745,8 +745,8 @@ def test_subdomain_part_one_slip_from_the_label_at_its_first_letter() -> None:
         ("amazon-prime-video.com", True),  # 'video' is no kit word
         ("amazon-co-jp-security.com", False),  # a strong affix
         ("amazonsecurity.com", False),  # glued, still a strong affix
-        ("paypal-cash.com", False),  # affix words alone
-        ("mydocomo.com", False),
+        ("paypal-cash.net", False),  # affix words alone (paypal-cash.com is PayPal's own)
+        ("mydocomo.net", False),  # (mydocomo.com is docomo's own)
         ("eki-net.biz", False),  # the name alone under another ending
         ("amazon-life.xyz", False),  # an abused TLD
         ("amaz0n-life.com", False),  # a fold is never plain
