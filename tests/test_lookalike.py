@@ -899,3 +899,15 @@ def test_a_visual_fold_of_an_ambiguous_name_alone_is_a_disguise() -> None:
     assert _technique("vlsa.top")[1] == "visa"
     for host in ("aeon.top", "visa.top", "kokuzei.top", "mistore.top", "ae0n.com"):
         assert check_domain(host) is None, host
+
+
+def test_a_japanese_host_name_spelled_in_the_subdomain_names_the_brand() -> None:
+    """JPCERT/CC 2021-2022: amazoama.co.jp.<mastercard + random words>.ml (Amazon),
+    my-orico-co-jp.<American Express typo>.com (Orico). The subdomain spells the host name
+    the reader is shown first; the registrable name's brand comes second. Another brand's
+    name spelled right there is no typo of a third (paypay-ne.jp.<…>: PayPay, not PayPal)."""
+    host = "amazoama.co.jp.mastercardnortniahnewestphalialauasi.ml"
+    assert _technique(host) == ("subdomain", "amazon")
+    assert _technique("my-orico-co-jp.americanxoxpress.com") == ("subdomain", "orico")
+    assert _technique("paypay-ne.jp.paypay-check15.com")[1] == "paypay"
+    assert _technique("www.mastercard-login.com")[1] == "mastercard"

@@ -177,6 +177,7 @@ _MIN_TYPO_TOKEN = 4
 # after a leading "www"), not from a word in it.
 _SUPPORT = "\x00"
 _WWW_RE = re.compile(r"www[0-9]{0,2}")
+_COUNTRY_PIECE_RE = re.compile(r"(?:^|[-_.])(?:co|ne|or|go)[-_.](?:jp|ip)(?:$|[-_.])")
 _GLUED_ENDING_RE = re.compile(r"(?:c[o0]m|clom|cojp|co|jp)$")
 _MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
 
@@ -655,6 +656,9 @@ class LookalikeEngine:
                 return None
             hit, name = None, ""
         if hit is not None:
+            spelled = self._spelled_other(sub, hit.brand_id, relaxed, hosting, reg)
+            if spelled is not None:
+                return spelled
             if hit.kind == "exact":
                 return "tld_swap", hit.brand_id, f"{hit.label} under .{suffix}"
             if hit.kind in ("visual", "typo"):
@@ -667,8 +671,21 @@ class LookalikeEngine:
                 return "subdomain", hit.brand_id, f"{hit.detail} {where}"
         found = self._analyse_sub(sub, name, context, relaxed, hosting, reg, embedded_name=True)
         if found is not None:
+            if found[0] != "subdomain":  # found in the registrable name
+                return self._spelled_other(sub, found[1], relaxed, hosting, reg) or found
             return found
         return self._before_country_piece(sub, name, relaxed, hosting, reg)
+
+    def _spelled_other(
+        self, sub: str, brand_id: str, relaxed: bool, hosting: HostingService | None, reg: str
+    ) -> tuple[Technique, str, str] | None:
+        """The subdomain spells out another brand's Japanese host name (amazoama.co.jp.
+        <mastercard…>.ml, my-orico-co-jp.<amex typo>.com): that name, first in the address,
+        is the one the reader is shown, whatever the registrable name holds."""
+        if not sub or _COUNTRY_PIECE_RE.search(sub) is None:
+            return None
+        spelled = self._before_country_piece(sub, "", relaxed, hosting, reg)
+        return spelled if spelled is not None and spelled[1] != brand_id else None
 
     def _before_country_piece(
         self, sub: str, name: str, relaxed: bool, hosting: HostingService | None, reg: str
@@ -697,6 +714,10 @@ class LookalikeEngine:
                 if abs(len(piece) - len(p.label)) > limit:
                     continue
                 if piece == p.label and not (p.ambiguous and i < n_sub):
+                    continue
+                # Another brand's own name spelled right is no typo of this one (paypay-ne.jp:
+                # PayPay's, not one letter from paypal).
+                if piece != p.label and piece in self._labels:
                     continue
                 if len(piece) < 5 and piece != p.label:
                     continue
