@@ -911,3 +911,14 @@ def test_a_japanese_host_name_spelled_in_the_subdomain_names_the_brand() -> None
     assert _technique("my-orico-co-jp.americanxoxpress.com") == ("subdomain", "orico")
     assert _technique("paypay-ne.jp.paypay-check15.com")[1] == "paypay"
     assert _technique("www.mastercard-login.com")[1] == "mastercard"
+
+
+def test_affix_words_glued_before_the_brand_in_a_throwaway_subdomain_label() -> None:
+    """JPCERT/CC 2023: infooricor.<random>.shop, wwinfoorico.<site>.com (Orico, an edge
+    label that must begin a part): in a subdomain label where the host supports a brand,
+    affix words glued at its start are a host name's dots taken out (info|oricor). In a
+    registrable name (historico-style words, appledaily.com) nothing changes."""
+    assert _technique("infooricor.hotkz.shop") == ("subdomain", "orico")
+    assert _technique("wwinfoorico.ethsworld.com") == ("subdomain", "orico")
+    for host in ("infooricor.com", "infooricor.example.com", "appledaily.com"):
+        assert check_domain(host) is None, host

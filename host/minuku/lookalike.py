@@ -871,6 +871,10 @@ class LookalikeEngine:
         edges = {0}
         pos = 0
         for x in parts:
+            if open_end and not in_name:
+                # In a throw-away subdomain label, affix words glued before the brand are a
+                # host name's dots taken out (infooricor.<random>.shop: info|oricor).
+                edges |= self._affix_led(x, pos)
             pos += len(x)
             edges.add(pos)
         hyphens = set(edges)
@@ -1198,6 +1202,14 @@ class LookalikeEngine:
                 ):
                     return 1, a, z
         return best
+
+    def _affix_led(self, part: str, pos: int) -> set[int]:
+        """Where affix words glued at the start of ``part`` end (info|oricor, www|info|…)."""
+        return {
+            pos + e
+            for e in range(2, min(len(part) - _MIN_EMBEDDED, 16) + 1)
+            if not part[:e].isdigit() and _segments(part[:e], self._affixes)
+        }
 
     def _affix_part_at(self, text: str, start: int, edges: set[int]) -> bool:
         """The part of ``text`` that begins at ``start`` is an affix word (online, shop)."""
