@@ -922,3 +922,13 @@ def test_affix_words_glued_before_the_brand_in_a_throwaway_subdomain_label() -> 
     assert _technique("wwinfoorico.ethsworld.com") == ("subdomain", "orico")
     for host in ("infooricor.com", "infooricor.example.com", "appledaily.com"):
         assert check_domain(host) is None, host
+
+
+def test_au_ids_auone_takes_typos_but_alone_and_atone_stay_words() -> None:
+    """JPCERT/CC 2021-2022: about-auome.<random>.com, about-uaone.…, aiuone-japan.com,
+    id.auoecoi.jp.<…>.club (auone.jp, au ID's sign-in domain, misspelled). Its dictionary
+    neighbours (alone, atone) are stop words, and so is A-One's name (a-one.co.jp)."""
+    for host in ("about-auome.kakawuyu.com", "about-uaone.kakawuyu.com", "aiuone-japan.com"):
+        assert _technique(host)[1] == "au", host
+    for host in ("alone.example.online", "www.atone.example.xyz", "a-one.co.jp"):
+        assert check_domain(host) is None, host
