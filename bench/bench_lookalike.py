@@ -344,14 +344,19 @@ def _words(path: Path) -> list[str]:
 def stop_words(path: Path) -> dict[str, list[str]]:
     """Dictionary words in which the engine finds a brand label (the stop_words of
     brands.json were generated this way from wamerican's /usr/share/dict/words): in a
-    registrable name, in a subdomain, and in a subdomain where the host supports a brand
-    (an abused TLD: mistreat.<site>.online read as MI STORE)."""
+    registrable name, in a subdomain, in a subdomain where the host supports a brand (an
+    abused TLD: mistreat.<site>.online read as MI STORE), and spelled before .co.jp in a
+    subdomain, where a label gets an edit more (adobe.co.jp.<site> read as au's auone)."""
     eng = LookalikeEngine(catalogue.load())
     words = _words(path)
     out: dict[str, set[str]] = defaultdict(set)
     for w in words:
-        for in_name, context in ((True, []), (False, []), (False, [_SUPPORT])):
-            r = eng._embedded(w, context, False, in_name=in_name)
+        for in_name, context in ((True, []), (False, []), (False, [_SUPPORT]), (False, None)):
+            if context is None:
+                spelled = eng._before_country_piece(f"{w}.co.jp", "example", False, None, "x.com")
+                r = (spelled[1], spelled[2], 1) if spelled is not None else None
+            else:
+                r = eng._embedded(w, context, False, in_name=in_name)
             if r is None:
                 continue
             found = re.search(r"from '([a-z0-9]+)'|brand token '([a-z0-9]+)'", r[1])

@@ -932,3 +932,27 @@ def test_au_ids_auone_takes_typos_but_alone_and_atone_stay_words() -> None:
         assert _technique(host)[1] == "au", host
     for host in ("alone.example.online", "www.atone.example.xyz", "a-one.co.jp"):
         assert check_domain(host) is None, host
+
+
+def test_dictionary_words_spelled_before_co_jp_stay_words() -> None:
+    """A word spelled before .co.jp in a subdomain (Google Translate writes adobe.co.jp as
+    www-adobe-co-jp.translate.goog) gets an edit more than elsewhere, so the stop words are
+    generated in that context too (bench --stop-words): adobe is no auone, mitsubishi no
+    mitsukoshi, season no saison. Two short pieces glued (my-job) are no dictionary word."""
+    for host in (
+        "www-adobe-co-jp.translate.goog",
+        "adobe.co.jp.example.com",
+        "mitsubishi.co.jp.example.com",
+        "season.co.jp.example.com",
+        "atoned.co.jp.example.com",
+    ):
+        assert check_domain(host) is None, host
+    assert _technique("my-job-co-jp.dfgdasas.cf") == ("subdomain", "jcb")
+
+
+def test_a_stop_word_read_across_a_hyphen_is_no_word() -> None:
+    """secur3d-applejp.<site>.com (JPCERT/CC 2019): with the hyphen taken out the text holds
+    "dapple", a stop word of apple, but no one wrote that word; a stop word counts only
+    within the parts the span itself covers (a-one still reads as "aone")."""
+    assert _technique("secur3d-applejp.loginnscrdjp.com")[1] == "apple"
+    assert check_domain("a-one.co.jp") is None

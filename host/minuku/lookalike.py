@@ -442,6 +442,7 @@ class LookalikeEngine:
             )
             for p in probes
         }
+        self._all_stops = frozenset(w for words in self._stops.values() for w in words)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -721,11 +722,10 @@ class LookalikeEngine:
                     continue
                 if len(piece) < 5 and piece != p.label:
                     continue
-                # A whole ending spelled out in a subdomain (my-job-co-jp.<random>.tk) is a
-                # host name written there, where a stop word (myjob) is no site's own word.
-                if piece in self._stops.get(p.folded, ()) and not (
-                    i < n_sub and _spells_jp_ending(pieces, i + 1)
-                ):
+                # Two pieces glued into one (my-job-co-jp.<random>.tk: "myjob") are a host
+                # name written there, where a stop word (myjob) is no site's own word; a word
+                # spelled alone (adobe.co.jp, yamaha-co-jp) stays a word.
+                if piece in self._stops.get(p.folded, ()) and not glued:
                     continue
                 dist = _osa(piece, p.label, limit)
                 folded = loose_ascii(piece)
@@ -744,6 +744,8 @@ class LookalikeEngine:
                     return ("subdomain" if in_sub else "typo"), p.brand_id, detail
         for i, piece in enumerate(pieces[: max(n_sub - 1, 0)]):
             if not _spells_jp_ending(pieces, i + 1) or not piece.isalpha() or len(piece) < 5:
+                continue
+            if piece in self._all_stops:  # a dictionary word (atoned.co.jp), not a kit's name
                 continue
             found = self._embedded(piece, [_SUPPORT], True, spelled=True)
             if found is not None:
@@ -869,15 +871,17 @@ class LookalikeEngine:
         raw: str = "",
     ) -> tuple[int, int, str, str, str, int] | None:
         edges = {0}
+        affix_led: set[int] = set()
         pos = 0
         for x in parts:
             if open_end and not in_name:
                 # In a throw-away subdomain label, affix words glued before the brand are a
                 # host name's dots taken out (infooricor.<random>.shop: info|oricor).
-                edges |= self._affix_led(x, pos)
+                affix_led |= self._affix_led(x, pos)
             pos += len(x)
             edges.add(pos)
         hyphens = set(edges)
+        edges |= affix_led
         edges |= self._digit_edges(text)
         if not in_name or open_end:
             # A domain ending glued to the end of a subdomain label, or of a name where the
@@ -1091,7 +1095,7 @@ class LookalikeEngine:
             # "leumi-card" holds no "micard".
             if not at_edges and a not in edges and any(a < e < z for e in hyphens):
                 return False
-            return not _covered(text, a, z, stops)
+            return not _covered(text, a, z, stops, hyphens)
 
         start = text.find(target)
         while start != -1:
@@ -1440,12 +1444,17 @@ def _machine_made(name: str) -> bool:
     return switches >= 4
 
 
-def _covered(text: str, a: int, z: int, stops: tuple[str, ...]) -> bool:
-    """True when one of ``stops`` occurs in ``text`` around the span ``[a, z)``."""
+def _covered(
+    text: str, a: int, z: int, stops: tuple[str, ...], hyphens: Iterable[int] = ()
+) -> bool:
+    """True when one of ``stops`` occurs in ``text`` around the span ``[a, z)``, across no
+    hyphen that the span does not cross itself (secur3d-applejp holds no "dapple"; a-one is
+    still "aone")."""
     for word in stops:
         pos = text.find(word, max(0, z - len(word)))
         while pos != -1 and pos <= a:
-            if pos + len(word) >= z:
+            end = pos + len(word)
+            if end >= z and not any(pos < h < end and not a < h < z for h in hyphens):
                 return True
             pos = text.find(word, pos + 1)
     return False
