@@ -956,3 +956,14 @@ def test_a_stop_word_read_across_a_hyphen_is_no_word() -> None:
     within the parts the span itself covers (a-one still reads as "aone")."""
     assert _technique("secur3d-applejp.loginnscrdjp.com")[1] == "apple"
     assert check_domain("a-one.co.jp") is None
+
+
+def test_yamato_typos_in_a_spelled_kuroneko_yamato_host_name() -> None:
+    """JPCERT/CC 2023: www.go-koyahmato-co.jp.<random>.cn, www.koyamatq.co.jp.<random>.com.cn
+    (kuronekoyamato.co.jp cut short and misspelt). Yamato's word takes typos; an ordinary
+    word misspelt after other letters (my|anatomy, one letter from yamato) stays a word
+    unless the name is spelled out before .co.jp."""
+    assert _technique("www.go-koyahmato-co.jp.odktjev.cn")[1] == "yamato"
+    assert _technique("www.koyamatq.co.jp.dgsyksb.com.cn")[1] == "yamato"
+    for host in ("myanatomy.example.shop", "myamateur.example.shop", "yamaha.co.jp.example.com"):
+        assert check_domain(host) is None, host

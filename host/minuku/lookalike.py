@@ -925,6 +925,11 @@ class LookalikeEngine:
             ambiguous = p.ambiguous or (
                 p.alone_word and a == 0 and dist == 0 and text[z:] in ("", "s")
             )
+            # An ordinary word misspelt after other letters (my|anatomy read as y-anato, one
+            # letter from yamato) is some other word: typo'd, an ambiguous label begins a part,
+            # unless the host name is spelled out before .co.jp (go-koyahmato-co.jp.<random>).
+            if p.ambiguous and dist and a not in edges and not spelled:
+                continue
             # A common English word glued after other letters (globe|visa, pine|apple) is part
             # of a longer word, not the brand, whatever the host's context; only a strong
             # affix or the brand's own name glued right next to it (securevisa,
