@@ -443,6 +443,7 @@ class LookalikeEngine:
             for p in probes
         }
         self._all_stops = frozenset(w for words in self._stops.values() for w in words)
+        self._affix_heads = frozenset(a[:2] for a in self._affixes if len(a) >= 2)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -1214,6 +1215,8 @@ class LookalikeEngine:
 
     def _affix_led(self, part: str, pos: int) -> set[int]:
         """Where affix words glued at the start of ``part`` end (info|oricor, www|info|…)."""
+        if part[:2] not in self._affix_heads:
+            return set()
         return {
             pos + e
             for e in range(2, min(len(part) - _MIN_EMBEDDED, 16) + 1)
