@@ -177,6 +177,7 @@ _MIN_TYPO_TOKEN = 4
 # after a leading "www"), not from a word in it.
 _SUPPORT = "\x00"
 _WWW_RE = re.compile(r"www[0-9]{0,2}")
+_WWW_GLUED_RE = re.compile(r"(w{2,5})[a-vx-z0-9-]")  # www glued to a label: wwworicn
 _COUNTRY_PIECE_RE = re.compile(r"(?:^|[-_.])(?:co|ne|or|go)[-_.](?:jp|ip)(?:$|[-_.])")
 _GLUED_ENDING_RE = re.compile(r"(?:c[o0]m|clom|cojp|co|jp)$")
 _MIN_EMBEDDED = 4  # labels shorter than this are found only as whole tokens (au, jcb, etc)
@@ -1593,9 +1594,6 @@ def _spells_jp_ending(pieces: list[str], i: int) -> bool:
     if first in ("jp", "cojp", "nejp", "orjp", "gojp", "coip"):
         return True
     return first in ("co", "ne", "or", "go") and pieces[i + 1 : i + 2] in (["jp"], ["ip"])
-
-
-_WWW_GLUED_RE = re.compile(r"(w{2,5})[a-vx-z0-9-]")
 
 
 def _after_www(label: str) -> list[str]:
