@@ -56,6 +56,10 @@ export const MAX_INFLIGHT_BYTES = 48 * 1024 * 1024;
 export const READING_MS = 10000;
 // A new-mail event's header is used as it is for this long; later it is read again.
 export const FRESH_MS = 60000;
+// New mail opened this long after it came, before its arrival check has run, is checked
+// without DNS about its sender's own names: a query then would tell the sender when it was
+// read, not when it came. Sooner, the sender sees the same moment as an arrival check's.
+export const ARRIVAL_MOMENT_MS = 60000;
 export const MAX_SESSION_IDS = 50000; // message ids checked this session (bounded)
 // After the displayed message's check, background work stays quiet a little longer: the
 // banner is drawn and the message body fetched meanwhile, and both share the CPU (and, for
@@ -265,6 +269,15 @@ export function createArrival({
   }
 
   // ------------------------------------------------------------------ checking one message
+
+  /** When new mail ``h`` was queued for its arrival check, if it is still waiting for it, else
+   * null. A queue kept across a restart has no time: it came long ago. */
+  function queuedAt(h) {
+    const item = pending.find(
+      (x) => x.id === h.id || (!Number.isInteger(x.id) && x.mid && x.mid === h.headerMessageId && x.folderId === h.folder?.id),
+    );
+    return item ? (item.at ?? 0) : null;
+  }
 
   async function resolveId(item) {
     if (Number.isInteger(item.id)) return item.id;
@@ -737,7 +750,9 @@ export function createArrival({
     // -------------------------------------------------------------- opening a mail
 
     /**
-     * Before the displayed message's check: may it ask about the sender's own names?
+     * Before the displayed message's check: may it ask about the sender's own names? Not when
+     * it was checked online on arrival, nor when the user said never, nor when it is new mail
+     * still waiting for its arrival check well after it came (paused, no host, a long queue).
      * @returns {Promise<{restricted: boolean, fp: string|null, kept: object|null}>}
      */
     async planOpening(messageId) {
@@ -745,13 +760,17 @@ export function createArrival({
       const opts = await arrivalOptions();
       let fp = null;
       let kept = null;
+      let late = false;
       try {
-        fp = await fingerprint(await browser.messages.get(messageId));
+        const h = await browser.messages.get(messageId);
+        fp = await fingerprint(h);
         kept = fp ? await store.get(fp) : null;
+        const at = queuedAt(h);
+        late = at !== null && now() - at > ARRIVAL_MOMENT_MS;
       } catch {
         // no header: treated as never checked
       }
-      return { restricted: opts.neverSenderLookupsOnOpen || kept?.o === true, fp, kept };
+      return { restricted: opts.neverSenderLookupsOnOpen || kept?.o === true || late, fp, kept };
     },
 
     /** After it: the payload to show; the tag follows the merged verdict. */

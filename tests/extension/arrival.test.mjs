@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { ArrivalStore, GENERATION_SIZE, MAX_GENERATIONS, fingerprint } from "../../extension/lib/arrival-store.js";
-import { IN_FLIGHT, MAX_INFLIGHT_BYTES, MAX_PENDING, STAGES, createArrival, mergeAtOpen, normalizeArrivalOptions } from "../../extension/lib/arrival.js";
+import { ARRIVAL_MOMENT_MS, IN_FLIGHT, MAX_INFLIGHT_BYTES, MAX_PENDING, STAGES, createArrival, mergeAtOpen, normalizeArrivalOptions } from "../../extension/lib/arrival.js";
 import { MAX_MESSAGE_BYTES, rawToBase64 } from "../../extension/lib/base64.js";
 import { createController } from "../../extension/lib/controller.js";
 import { HostClient } from "../../extension/lib/hostclient.js";
@@ -178,6 +178,26 @@ test("option 'never look up the sender's own names when I open a mail' covers ol
   const display = verdictHost();
   await controllerWith(b, arrival, display).checkMessage(2);
   assert.equal(display.framesOfType("check")[0].options.sender_lookups, false);
+});
+
+test("new mail opened long after it came, its arrival check still waiting: no DNS about the sender's own names", async () => {
+  // Paused (or no host, or a long queue): a query at opening would tell the sender when the
+  // mail was read. Opened within ARRIVAL_MOMENT_MS of its coming, the moment is the arrival's.
+  let t = 1_000_000;
+  const b = fakeMailBrowser({ mails: new Map([[1, mail(1)], [2, mail(2)]]), local: { arrivalPaused: true } });
+  const client = new HostClient({ connectNative: verdictHost().connectNative });
+  const arrival = createArrival({ browser: b, client, getOptions: wireFor(), translate, now: () => t, log: { warn() {}, info() {} } });
+  await arrive(arrival, b, 1, 2);
+  const display = verdictHost();
+  const c = controllerWith(b, arrival, display);
+  t += ARRIVAL_MOMENT_MS / 2;
+  await c.checkMessage(1);
+  t += ARRIVAL_MOMENT_MS;
+  await c.checkMessage(2);
+  const [soon, late] = display.framesOfType("check");
+  assert.notEqual(soon.options.sender_lookups, false, "opened as it came");
+  assert.equal(late.options.sender_lookups, false, "opened later, not yet checked");
+  assert.equal(arrival.status().pending, 2, "both still wait for their arrival check");
 });
 
 test("an arrival check made offline does not count: opening it may look the sender up", async () => {
