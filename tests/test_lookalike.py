@@ -953,3 +953,12 @@ def test_yamato_typos_in_a_spelled_kuroneko_yamato_host_name() -> None:
     assert _technique("www.go-koyahmato-co.jp.odktjev.cn")[1] == "yamato"
     assert _technique("www.koyamatq.co.jp.dgsyksb.com.cn")[1] == "yamato"
     _clean("myanatomy.example.shop", "myamateur.example.shop", "yamaha.co.jp.example.com")
+
+
+def test_a_long_label_two_edits_off_beside_a_strong_affix_label() -> None:
+    """JPCERT/CC 2023: www.amanzom.login.<random>.com (amazon, a letter added and one
+    changed). Beside a label that says what the page wants (login, secure), a whole subdomain
+    label gets one edit more, first letter kept, for labels that allow one. Dictionary words
+    there stay words (midpoint.login.<site> is no mynapoint), and so does the label alone."""
+    assert _technique("www.amanzom.login.amk005.com") == ("subdomain", "amazon")
+    _clean("amanzom.example.com", "midpoint.login.example.com", "postcard.login.example.com")

@@ -799,8 +799,31 @@ class LookalikeEngine:
                         ),
                         None,
                     )
+                if found is None and any(t in self._strong for t in context):
+                    found = self._beside_strong(label)
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
+        return None
+
+    def _beside_strong(self, label: str) -> tuple[str, str, int] | None:
+        """A whole subdomain label one edit past a long label's budget, first letter kept,
+        where another label is a strong affix (amanzom.login.<random>.com): the kit's name
+        for the brand beside the word that says what the page wants."""
+        if not label.isalpha() or len(label) < 6:
+            return None
+        for i in self._candidates(label):
+            p = self._probes[i]
+            if p.ambiguous or p.short or len(p.label) < 6 or p.k != 1 or label[0] != p.label[0]:
+                continue
+            if label in self._stops.get(p.folded, ()):
+                continue
+            dist = _osa(label, p.label, p.k + 1)
+            if dist == p.k + 1:
+                return (
+                    p.brand_id,
+                    f"{label!r} is {dist} edit(s) from {p.label!r} beside a strong affix",
+                    dist,
+                )
         return None
 
     def _embedded(
