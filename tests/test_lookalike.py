@@ -216,8 +216,7 @@ def test_full_width_genuine_host_is_the_genuine_host() -> None:
 
 
 def test_invisible_and_bidi_characters_are_stripped_before_matching() -> None:
-    assert check_domain("amazon\u200b.co.jp") is None
-    assert check_domain("\u202eamazon.co.jp") is None
+    _clean("amazon\u200b.co.jp", "\u202eamazon.co.jp")
     assert _technique("ama\u200bz0n.co.jp") == ("typo", "amazon")
     assert _technique("amazon\u00ad-security.com") == ("combosquat", "amazon")
 
@@ -411,8 +410,7 @@ def test_ambiguous_label_right_after_www_in_a_subdomain_is_the_brand() -> None:
     assert _technique("www.aeon.wvqtzpv.com") == ("subdomain", "aeon")
     assert _technique("www.epos.a1k4sjpgx.cn") == ("subdomain", "epos")
     assert _technique("www.asccaeon.accooesa.jhmkue.com") == ("subdomain", "aeon")
-    assert check_domain("aeon.wvqtzpv.com") is None
-    assert check_domain("apple.stackexchange.com") is None
+    _clean("aeon.wvqtzpv.com", "apple.stackexchange.com")
 
 
 def test_two_for_z_is_a_visual_fold() -> None:
@@ -435,8 +433,7 @@ def test_bare_brand_name_under_general_use_jp_is_not_a_tld_swap() -> None:
     """plala.jp beside plala.or.jp: the holder of <name>.or.jp had priority for <name>.jp
     when general-use .jp opened (JPRS, 2001). A homoglyph of it is still a look-alike, and
     the name under another TLD still a TLD swap."""
-    assert check_domain("plala.jp") is None
-    assert check_domain("amazon.jp") is None
+    _clean("plala.jp", "amazon.jp")
     assert _technique("plаla.jp") == ("mixed_script", "plala")  # Cyrillic а
     assert _technique("plala.xyz") == ("tld_swap", "plala")
     assert _technique("amazon.co.jp.jp") == ("tld_swap", "amazon")
@@ -463,8 +460,7 @@ def test_ambiguous_label_spelled_before_co_jp_in_a_subdomain_is_the_brand() -> N
     assert _technique("aplus.co.mllja.com") == ("subdomain", "aplus")
     assert _technique("aprus.co.jp.pecksweb.com") == ("subdomain", "aplus")
     assert _technique("shopping-misstore.jp.login.sipy.cn") == ("subdomain", "micard")
-    assert check_domain("aplus.co.jp") is None
-    assert check_domain("aplus-co.com") is None
+    _clean("aplus.co.jp", "aplus-co.com")
 
 
 def test_mistore_typo_glued_to_junk_under_an_abused_tld() -> None:
@@ -508,8 +504,7 @@ def test_co_branded_card_named_issuer_plus_mastercard_is_not_the_network() -> No
     """Card networks license their name to issuers: '<issuer> Mastercard' (gomastercard,
     pcmastercard) is the issuer's site. 'mastercard' counts only where a part begins with it,
     as kits write it (mastercard-login, mastercardnortniah… after amazoama.co.jp)."""
-    assert check_domain("gomastercard.com.au") is None
-    assert check_domain("pcmastercard.ca") is None
+    _clean("gomastercard.com.au", "pcmastercard.ca")
     assert _technique("mastercard-login.top") == ("combosquat", "mastercard")
     assert _technique("securemastercard.com") == ("combosquat", "mastercard")
 
@@ -526,9 +521,7 @@ def test_brand_inside_a_host_name_written_out_before_co_jp_in_a_subdomain() -> N
         "api.saisonszccard.co.jp.zffawz.top",
     ):
         assert _technique(host) == ("subdomain", "saison"), host
-    assert check_domain("saisonsasaceard.com") is None
-    assert check_domain("saisonsasaceard.co.bjlzj.com") is None
-    assert check_domain("saisons.example.com") is None
+    _clean("saisonsasaceard.com", "saisonsasaceard.co.bjlzj.com", "saisons.example.com")
 
 
 def test_folded_brand_before_a_japanese_domain_piece() -> None:
@@ -565,8 +558,7 @@ def test_ambiguous_label_beside_a_typo_of_its_brands_other_name() -> None:
     'netation', two edits from its NET Station; a word that holds the label is no support of
     itself (applegate is not a typo of applecare supporting 'apple')."""
     assert _technique("netation-aplus2.com") == ("combosquat", "aplus")
-    assert check_domain("applegate.co.uk") is None
-    assert check_domain("daiwaweb.com") is None
+    _clean("applegate.co.uk", "daiwaweb.com")
 
 
 def test_typo_of_an_ambiguous_label_alone_under_an_abused_tld() -> None:
@@ -586,8 +578,7 @@ def test_appleid_typo_in_a_subdomain_but_not_glued_in_a_registrable_name() -> No
     """'applieid.epplie.org' (JPCERT/CC 2019-2022) is Apple ID typo'd in a throw-away label;
     in a registrable name a glued typo is another word (appledaily: apple + daily)."""
     assert _technique("applieid.epplie.org") == ("subdomain", "apple")
-    assert check_domain("appledaily.com") is None
-    assert check_domain("applied.example.com") is None
+    _clean("appledaily.com", "applied.example.com")
 
 
 def test_engine_piece_cache_is_bounded_and_keeps_no_long_key() -> None:
@@ -683,8 +674,7 @@ def test_ambiguous_label_beside_a_three_edit_typo_of_its_brands_ten_letter_name(
     shorter names, and 'aplus' beside an unrelated word stays clean."""
     assert _technique("netaetion-aplus2.com") == ("combosquat", "aplus")
     assert _technique("www.netaotion-aplus.com") == ("combosquat", "aplus")
-    assert check_domain("national-aplus.com") is None
-    assert check_domain("aplus-certification.com") is None
+    _clean("national-aplus.com", "aplus-certification.com")
 
 
 def test_docomo_tethering_terms_domain_is_docomos_own_with_its_source() -> None:
@@ -730,8 +720,7 @@ def test_subdomain_part_one_slip_from_the_label_at_its_first_letter() -> None:
     assert _technique("supay.con.loytax.com") == ("subdomain", "au")
     assert _technique("qupay-login.puzzlergulch.com") == ("subdomain", "au")
     assert _technique("uapay.con.oiurd.com") == ("subdomain", "au")
-    assert check_domain("pass.tmall.com") is None
-    assert check_domain("mysupayroll.example.com") is None
+    _clean("pass.tmall.com", "mysupayroll.example.com")
 
 
 @pytest.mark.parametrize(
@@ -763,8 +752,7 @@ def test_a_typo_glued_to_more_letters_in_the_registrable_name_must_be_a_slip() -
     letter is a neighbouring key or a look-alike, so neither is Amazon's or Apple's. A typo
     that is a whole part stays a typo (amazcn-co, amazom-jp), and so does any letter where the
     host is supports it (JPCERT/CC 2020: raketenm-bhnydd.cc, an abused TLD)."""
-    assert check_domain("amizone.net") is None
-    assert check_domain("apple-wd.com") is None
+    _clean("amizone.net", "apple-wd.com")
     assert _technique("raketenm-bhnydd.cc") == ("typo", "rakuten")
     assert _technique("amazcn-co.com") == ("typo", "amazon")
     assert _technique("amazom-jp.com") == ("typo", "amazon")
@@ -796,8 +784,7 @@ def test_a_word_and_the_first_letter_of_an_affix_word_after_a_hyphen_is_no_typo(
     'amazeo' as amazon: one or two letters borrowed from a whole affix word past a hyphen are
     that word's. A longer piece after the hyphen is the brand's own word (JPCERT/CC 2021:
     smbv-cards.top, smbccard typo'd), and a typo that ends at the hyphen stays one."""
-    assert check_domain("dotcom-online.net") is None
-    assert check_domain("amaze-online.net") is None
+    _clean("dotcom-online.net", "amaze-online.net")
     assert _technique("smbv-cards.top") == ("typo", "smbc")
     assert _technique("mii-card.com") == ("typo", "micard")
     assert _technique("amazom-online.com") == ("typo", "amazon")
@@ -822,8 +809,7 @@ def test_a_whole_name_typo_keeps_its_first_letter_unless_the_host_supports_it() 
     reader checks: no JPCERT/CC host of 2019-2023 needs that, so only where the host supports
     a brand (zmazon.xyz, an abused TLD) or as a swap of the first two letters (maazon) does
     it count."""
-    assert check_domain("skinet.com") is None
-    assert check_domain("zmazon.com") is None
+    _clean("skinet.com", "zmazon.com")
     assert _technique("zmazon.xyz") == ("typo", "amazon")
     assert _technique("maazon.com") == ("typo", "amazon")
     assert _technique("rakuteb.com") == ("typo", "rakuten")
