@@ -79,6 +79,20 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    (``aeon.co``, ``aeons.com``) and the brand's glued or beside other letters
    (``aeon-servec.com``, ``aeonsare.com``).
 
+   A host name written without its dots is read as one with them: ``www`` (or ``ww``) glued
+   to a subdomain label (``wwworicn``), affix words glued at its start where the host supports
+   a brand (``infooricor.<random>.shop``), a domain ending glued to its end (``eki-neicom``),
+   two short pieces before a spelled ``co-jp`` (``my-job-co-jp``: stop words then do not
+   apply). A Japanese host name spelled in the subdomain names the brand before the
+   registrable name's (``amazoama.co.jp.<mastercard…>.ml``), and there a word spelled alone
+   stays a word (stop words are generated for that context too: ``adobe.co.jp.<site>``). A
+   typo'd span that begins inside a part ranks an edit and a half below one that begins it
+   (``saoncard``: saisoncard, not aeoncard); a misspelt ambiguous label must begin a part. A
+   visual fold of an ambiguous word that is the whole name is a disguise (``ae0n.shop``).
+   Beside a strong affix label a whole subdomain label gets one edit more
+   (``amanzom.login.<random>.com``). A stop word counts only across the hyphens its span
+   crosses (``secur3d-applejp`` holds no "dapple").
+
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
 genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
 paypal.ru, visa.com.ar, only where we know them to be the brand's: "knowledge" says so). A third
