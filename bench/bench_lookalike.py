@@ -47,7 +47,7 @@ import sys
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -350,13 +350,20 @@ def stop_words(path: Path) -> dict[str, list[str]]:
     eng = LookalikeEngine(catalogue.load())
     words = _words(path)
     out: dict[str, set[str]] = defaultdict(set)
+
+    def before_co_jp(w: str) -> tuple[str, str] | None:
+        found = eng._before_country_piece(f"{w}.co.jp", "example", False, None, "x.com")
+        return None if found is None else (found[1], found[2])
+
+    readings: list[Callable[[str], tuple[str, str, int] | tuple[str, str] | None]] = [
+        lambda w: eng._embedded(w, [], False, in_name=True),
+        lambda w: eng._embedded(w, [], False),
+        lambda w: eng._embedded(w, [_SUPPORT], False),
+        before_co_jp,
+    ]
     for w in words:
-        for in_name, context in ((True, []), (False, []), (False, [_SUPPORT]), (False, None)):
-            if context is None:
-                spelled = eng._before_country_piece(f"{w}.co.jp", "example", False, None, "x.com")
-                r = (spelled[1], spelled[2], 1) if spelled is not None else None
-            else:
-                r = eng._embedded(w, context, False, in_name=in_name)
+        for read in readings:
+            r = read(w)
             if r is None:
                 continue
             found = re.search(r"from '([a-z0-9]+)'|brand token '([a-z0-9]+)'", r[1])
