@@ -947,4 +947,18 @@ def test_a_long_label_two_edits_off_beside_a_strong_affix_label() -> None:
     label gets one edit more, first letter kept, for labels that allow one. Dictionary words
     there stay words (midpoint.login.<site> is no mynapoint), and so does the label alone."""
     assert _technique("www.amanzom.login.amk005.com") == ("subdomain", "amazon")
+    assert _technique("amanzom.login.amk005.com") == ("subdomain", "amazon")
     _clean("amanzom.example.com", "midpoint.login.example.com", "postcard.login.example.com")
+
+
+def test_a_long_label_two_edits_off_right_after_a_leading_www() -> None:
+    """JPCERT/CC 2023: www.amanzno.<random>.cn (amazon, a letter added and two swapped). The
+    label right after a leading www is where the host puts the site's name a reader is meant
+    to see, so it gets one edit more too; only there, and dictionary words stay words."""
+    assert _technique("www.amanzno.ce9zcpdk.cn") == ("subdomain", "amazon")
+    _clean(
+        "amanzno.ce9zcpdk.cn",
+        "shop.amanzno.example.com",
+        "www.midpoint.example.com",
+        "www.postcard.example.xyz",
+    )

@@ -89,8 +89,8 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    typo'd span that begins inside a part ranks an edit and a half below one that begins it
    (``saoncard``: saisoncard, not aeoncard); a misspelt ambiguous label must begin a part. A
    visual fold of an ambiguous word that is the whole name is a disguise (``ae0n.shop``).
-   Beside a strong affix label a whole subdomain label gets one edit more
-   (``amanzom.login.<random>.com``). A stop word counts only across the hyphens its span
+   Beside a strong affix label, or right after a leading www, a whole subdomain label gets
+   one edit more (``amanzom.login.<random>.com``, ``www.amanzno.<random>.cn``). A stop word counts only across the hyphens its span
    crosses (``secur3d-applejp`` holds no "dapple").
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
@@ -798,7 +798,8 @@ class LookalikeEngine:
         for label in sub.split(".") if sub else ():
             # The label right after a leading "www" (www.aeon.<random>.cn): a host name
             # written into a subdomain, as "wwwinfoepos" is one written without its dots.
-            ctx = context + [_SUPPORT] if prev == "www" else context
+            after_www = prev == "www"
+            ctx = context + [_SUPPORT] if after_www else context
             prev = "www" if _WWW_RE.fullmatch(label) and not prev else "-"
             if label.isascii():
                 found = self._embedded(label, ctx, relaxed)
@@ -813,16 +814,19 @@ class LookalikeEngine:
                         ),
                         None,
                     )
+                if found is None and after_www:
+                    found = self._one_edit_more(label, "after a leading www")
                 if found is None and any(t in self._strong for t in context):
-                    found = self._beside_strong(label)
+                    found = self._one_edit_more(label, "beside a strong affix")
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
         return None
 
-    def _beside_strong(self, label: str) -> tuple[str, str, int] | None:
+    def _one_edit_more(self, label: str, where: str) -> tuple[str, str, int] | None:
         """A whole subdomain label one edit past a long label's budget, first letter kept,
-        where another label is a strong affix (amanzom.login.<random>.com): the kit's name
-        for the brand beside the word that says what the page wants."""
+        where the host says a site's name stands there: beside a strong affix label
+        (amanzom.login.<random>.com, the word that says what the page wants) or right after a
+        leading www (www.amanzno.<random>.cn, the host name a reader is meant to see)."""
         if not label.isalpha() or len(label) < 6:
             return None
         for i in self._candidates(label):
@@ -835,7 +839,7 @@ class LookalikeEngine:
             if dist == p.k + 1:
                 return (
                     p.brand_id,
-                    f"{label!r} is {dist} edit(s) from {p.label!r} beside a strong affix",
+                    f"{label!r} is {dist} edit(s) from {p.label!r} {where}",
                     dist,
                 )
         return None
