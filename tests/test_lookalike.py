@@ -952,13 +952,18 @@ def test_a_long_label_two_edits_off_beside_a_strong_affix_label() -> None:
 
 
 def test_a_long_label_two_edits_off_right_after_a_leading_www() -> None:
-    """JPCERT/CC 2023: www.amanzno.<random>.cn (amazon, a letter added and two swapped). The
-    label right after a leading www is where the host puts the site's name a reader is meant
-    to see, so it gets one edit more too; only there, and dictionary words stay words."""
+    """JPCERT/CC 2023: www.amanzno.<random>.cn (amazon, a letter added and two swapped). On a
+    throw-away domain (an abused TLD, a machine-made name) the label right after a leading www
+    is where the host puts the site's name a reader is meant to see, so it gets one edit more
+    too; only there, and dictionary words stay words. A real site's name two letters from a
+    brand (jabong, jabank) under a www on an ordinary domain is not read so."""
     assert _technique("www.amanzno.ce9zcpdk.cn") == ("subdomain", "amazon")
+    assert _technique("www.amanzno.example.xyz") == ("subdomain", "amazon")
     _clean(
         "amanzno.ce9zcpdk.cn",
-        "shop.amanzno.example.com",
-        "www.midpoint.example.com",
+        "shop.amanzno.example.xyz",
+        "www.amanzno.example.com",
+        "www.jabong.example.com",
+        "www.midpoint.example.xyz",
         "www.postcard.example.xyz",
     )

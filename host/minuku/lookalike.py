@@ -89,8 +89,9 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    typo'd span that begins inside a part ranks an edit and a half below one that begins it
    (``saoncard``: saisoncard, not aeoncard); a misspelt ambiguous label must begin a part. A
    visual fold of an ambiguous word that is the whole name is a disguise (``ae0n.shop``).
-   Beside a strong affix label, or right after a leading www, a whole subdomain label gets
-   one edit more (``amanzom.login.<random>.com``, ``www.amanzno.<random>.cn``). A stop word counts only across the hyphens its span
+   Beside a strong affix label, or right after a leading www on a throw-away domain, a whole
+   subdomain label gets one edit more (``amanzom.login.<random>.com``,
+   ``www.amanzno.<random>.cn``). A stop word counts only across the hyphens its span
    crosses (``secur3d-applejp`` holds no "dapple").
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
@@ -814,8 +815,8 @@ class LookalikeEngine:
                         ),
                         None,
                     )
-                if found is None and after_www:
-                    found = self._one_edit_more(label, "after a leading www")
+                if found is None and after_www and _SUPPORT in context:
+                    found = self._one_edit_more(label, "after a leading www on a throw-away domain")
                 if found is None and any(t in self._strong for t in context):
                     found = self._one_edit_more(label, "beside a strong affix")
                 if found is not None:
@@ -826,7 +827,9 @@ class LookalikeEngine:
         """A whole subdomain label one edit past a long label's budget, first letter kept,
         where the host says a site's name stands there: beside a strong affix label
         (amanzom.login.<random>.com, the word that says what the page wants) or right after a
-        leading www (www.amanzno.<random>.cn, the host name a reader is meant to see)."""
+        leading www on a throw-away domain (www.amanzno.<random>.cn, the host name a reader is
+        meant to see). On an ordinary domain a www before a site's own name two letters from a
+        brand (www.jabong.<site>.com) is measured too common for that."""
         if not label.isalpha() or len(label) < 6:
             return None
         for i in self._candidates(label):
