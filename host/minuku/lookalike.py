@@ -89,10 +89,10 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    typo'd span that begins inside a part ranks an edit and a half below one that begins it
    (``saoncard``: saisoncard, not aeoncard); a misspelt ambiguous label must begin a part. A
    visual fold of an ambiguous word that is the whole name is a disguise (``ae0n.shop``).
-   Beside a strong affix label, or right after a leading www on a throw-away domain, a whole
-   subdomain label gets one edit more (``amanzom.login.<random>.com``,
-   ``www.amanzno.<random>.cn``). A stop word counts only across the hyphens its span
-   crosses (``secur3d-applejp`` holds no "dapple").
+   A whole subdomain label gets one edit more right after a leading www on a throw-away
+   domain (``www.amanzno.<random>.cn``), and beside a strong affix label with a leading www or
+   on a throw-away domain (``www.amanzom.login.<random>.com``). A stop word counts only
+   across the hyphens its span crosses (``secur3d-applejp`` holds no "dapple").
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
 genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
@@ -817,7 +817,11 @@ class LookalikeEngine:
                     )
                 if found is None and after_www and _SUPPORT in context:
                     found = self._one_edit_more(label, "after a leading www on a throw-away domain")
-                if found is None and any(t in self._strong for t in context):
+                if (
+                    found is None
+                    and (after_www or _SUPPORT in context)
+                    and any(t in self._strong for t in context)
+                ):
                     found = self._one_edit_more(label, "beside a strong affix")
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
@@ -825,11 +829,12 @@ class LookalikeEngine:
 
     def _one_edit_more(self, label: str, where: str) -> tuple[str, str, int] | None:
         """A whole subdomain label one edit past a long label's budget, first letter kept,
-        where the host says a site's name stands there: beside a strong affix label
-        (amanzom.login.<random>.com, the word that says what the page wants) or right after a
-        leading www on a throw-away domain (www.amanzno.<random>.cn, the host name a reader is
-        meant to see). On an ordinary domain a www before a site's own name two letters from a
-        brand (www.jabong.<site>.com) is measured too common for that."""
+        where the host says a site's name stands there: right after a leading www on a
+        throw-away domain (www.amanzno.<random>.cn), or beside a strong affix label, the word
+        that says what the page wants, with a leading www or on a throw-away domain
+        (www.amanzom.login.<random>.com). Either alone is also the shape of a customer's name
+        on a service (<name>.secure.force.com, www.<name>.<site>.com), and 41 of 68,890
+        popular domains' names are two letters from a brand (jabong, microspot, payeasy)."""
         if not label.isalpha() or len(label) < 6:
             return None
         for i in self._candidates(label):
