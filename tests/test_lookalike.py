@@ -896,6 +896,8 @@ def test_affix_words_glued_before_the_brand_in_a_throwaway_subdomain_label() -> 
     registrable name (historico-style words, appledaily.com) nothing changes."""
     assert _technique("infooricor.hotkz.shop") == ("subdomain", "orico")
     assert _technique("wwinfoorico.ethsworld.com") == ("subdomain", "orico")
+    # "infor", the kits' own misspelling of info (wwwinfororico, inforakuten, infor.koyama).
+    assert _technique("wwwinfororico.bohostar.com") == ("subdomain", "orico")
     _clean("infooricor.com", "infooricor.example.com", "appledaily.com")
 
 
