@@ -978,3 +978,23 @@ def test_a_long_label_two_edits_off_right_after_a_leading_www() -> None:
         "www.midpoint.example.xyz",
         "www.postcard.example.xyz",
     )
+
+
+def test_a_typo_inside_a_word_of_an_ordinary_sites_subdomain_is_that_word() -> None:
+    """A site's own name as a subdomain label of an ordinary domain (a customer's name on a
+    service: gamezone.<service>.com, clubcard.<shop>.com) holds a brand one letter off by
+    accident (g|amezon, clu|bcard): there, as in the registrable name, a typo'd span must
+    begin a part. Of 68,890 popular domains' names written as <name>.example.com, 102 were
+    read as a brand and 53 are now. On a throw-away domain or a hosting customer's label the
+    kit's letters glued before it still count (authbiglob.weebly.com)."""
+    _clean(
+        "gamezone.example.com",
+        "larazon.example.com",
+        "clubcard.example.com",
+        "sendoutcards.example.com",
+        "lesmaisons.example.com",
+        "xamazom.example.com",
+    )
+    assert _technique("authbiglob.weebly.com") == ("subdomain", "biglobe")
+    assert _technique("4dbiglodbe.godaddysites.com") == ("subdomain", "biglobe")
+    assert _technique("xamazom.example.cn") == ("subdomain", "amazon")

@@ -803,7 +803,7 @@ class LookalikeEngine:
             ctx = context + [_SUPPORT] if after_www else context
             prev = "www" if _WWW_RE.fullmatch(label) and not prev else "-"
             if label.isascii():
-                found = self._embedded(label, ctx, relaxed)
+                found = self._embedded(label, ctx, relaxed, hosted=hosting is not None)
                 if found is None:
                     # "www" glued to the label (wwworicn, wwwworicn): the same host name
                     # written without its dot, read as the label after a leading "www".
@@ -860,13 +860,15 @@ class LookalikeEngine:
         *,
         in_name: bool = False,
         spelled: bool = False,
+        hosted: bool = False,
     ) -> tuple[str, str, int] | None:
         """A brand label inside ``label`` (``-``/``_`` removed), exactly or within its edit
         budget: (brand id, detail, edits). Visual folds (rn→m, 0→o, 1→l) count only for a span
         made of whole hyphen-parts (``rner-cari``), never inside a word (``1001cloud`` is no
         ``icloud``). A typo'd span must begin with the label's first letter and end with its
-        last letter or at a part boundary; in the registrable name it must also begin a part
-        (``amazom-login``, ``amaezononline``; not ``gamezone``). Labels that are themselves a
+        last letter or at a part boundary; in the registrable name, and in a subdomain label
+        unless the host is throw-away or the label a hosting customer's, it must also begin a
+        part (``amazom-login``, ``amaezononline``; not ``gamezone``, ``gamezone.<site>.com``). Labels that are themselves a
         word with a prefix (``ymobile``, ``icloud``) count only at the start of a part. No stop
         word of the label (``amazonas``, ``amazing``) may cover the span."""
         raw_parts = [x for x in _SEP_RE.split(label) if x]
@@ -883,6 +885,7 @@ class LookalikeEngine:
             whole=False,
             open_end=open_end,
             spelled=spelled,
+            hosted=hosted,
         )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
@@ -897,6 +900,7 @@ class LookalikeEngine:
                 open_end=open_end,
                 spelled=spelled,
                 raw=text,
+                hosted=hosted,
             )
         if best is None:
             return None
@@ -920,6 +924,7 @@ class LookalikeEngine:
         open_end: bool = False,
         spelled: bool = False,
         raw: str = "",
+        hosted: bool = False,
     ) -> tuple[int, int, str, str, str, int] | None:
         edges = {0}
         affix_led: set[int] = set()
@@ -954,6 +959,7 @@ class LookalikeEngine:
                 in_name=in_name,
                 open_end=open_end,
                 spelled=spelled,
+                hosted=hosted,
             )
             if span is None:
                 continue
@@ -1131,6 +1137,7 @@ class LookalikeEngine:
         in_name: bool,
         open_end: bool = False,
         spelled: bool = False,
+        hosted: bool = False,
     ) -> tuple[int, int, int] | None:
         """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
         target = p.folded if whole else p.label
@@ -1168,7 +1175,7 @@ class LookalikeEngine:
         n = len(text)
         lo = max(m - p.k, _MIN_EMBEDDED)
         for a in range(n):
-            if text[a] != first or (in_name and a not in edges):
+            if text[a] != first or ((in_name or not (open_end or hosted)) and a not in edges):
                 continue
             # The label against every span length starting at ``a`` at once, on the first
             # span worth it (open ends try them all).
