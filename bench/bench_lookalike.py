@@ -329,6 +329,39 @@ def speed(label: str, names: list[str], rounds: int = 3) -> None:
     print(f"speed, {label}: {len(names):,} distinct hosts, {best:,.0f}/s (CPU time, one core)")
 
 
+_NAME_HOSTS = (
+    "{n}.example.com",
+    "www.{n}.example.com",
+    "{n}.login.example.com",
+    "{n}.example.xyz",
+    "www.{n}.example.xyz",
+)
+
+
+def names_as_subdomains(path: Path) -> None:
+    """Precision on real sites' names where a customer's name stands: the tune half's popular
+    names of 5+ characters that are clean as <name>.com, as a subdomain label of an ordinary
+    domain (a service's customer: <name>.zendesk.com), after a www, beside "login", and on an
+    abused TLD. A brand's exact name there is reported by rule (a brand in someone else's
+    subdomain); a typo or fold reading is a real name the engine takes for a brand's."""
+    raw = path.read_text(encoding="utf-8").split()
+    names = sorted({d.split(".")[0] for d in raw if _half(d) == "tune"})
+    eng = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
+    names = [n for n in names if len(n) >= 5 and eng.check(f"{n}.com") is None]
+    print(f"\npopular names as subdomain labels ({len(names):,} tune-half names, clean as .com):")
+    for form in _NAME_HOSTS:
+        exact: list[str] = []
+        typo: list[str] = []
+        for n in names:
+            m = eng.check(form.format(n=n))
+            if m is not None:
+                exact_name = m.detail.startswith("brand token") or " glued into " in m.detail
+                (exact if exact_name else typo).append(n)
+        print(
+            f"  {form:22} {len(typo):4} typo/fold readings, {len(exact):4} exact brand  {typo[:6]}"
+        )
+
+
 def _words(path: Path) -> list[str]:
     """The words of a system word list, lower-cased (proper nouns too: Appleton, Visalia),
     letters only: what stop words are made from and what ``word_hosts`` tries."""
@@ -484,6 +517,7 @@ def main() -> int:
     engine = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
     recall(engine, [csv_path, *args.later], args.misses)
     precision(engine, popular, show_held_out=args.list_held_out)
+    names_as_subdomains(popular)
     list_hosts()
     if args.words.exists():
         word_hosts(args.words)
