@@ -188,9 +188,15 @@ _PORT_RE = re.compile(r"(?<=[^\]:]):\d{1,5}$")
 _MAX_HOST = 253
 _MIN_TYPO_TOKEN = 4
 # Not a token of any host: marks support for an ambiguous label that comes from where the
-# host is (an abused TLD, a dynamic DNS name, a machine-made registrable name, the label
-# after a leading "www"), not from a word in it.
+# host is (an abused TLD, a dynamic DNS name, a machine-made registrable name, "www" glued
+# to the label), not from a word in it. Such a host is a throw-away: a typo'd brand may also
+# sit glued inside a longer subdomain label there.
 _SUPPORT = "\x00"
+# The label right after a leading "www" of an ordinary domain: support for an ambiguous
+# label and a short label's kit spelling (www.apple.<site>.com, www.myjcc.<site>.com), but a
+# site's own name stands there too, so a typo glued inside a word is not read
+# (www.gamezone.<site>.com).
+_WWW_SUPPORT = "\x01"
 _WWW_RE = re.compile(r"www[0-9]{0,2}")
 _WWW_GLUED_RE = re.compile(r"(w{2,5})[a-vx-z0-9-]")  # www glued to a label: wwworicn
 _COUNTRY_PIECE_RE = re.compile(r"(?:^|[-_.])(?:co|ne|or|go)[-_.](?:jp|ip)(?:$|[-_.])")
@@ -797,10 +803,10 @@ class LookalikeEngine:
                 return ("combosquat" if found[2] == 0 else "typo"), found[0], found[1]
         prev = ""
         for label in sub.split(".") if sub else ():
-            # The label right after a leading "www" (www.aeon.<random>.cn): a host name
+            # The label right after a leading "www" (www.aeon.<random>.com): a host name
             # written into a subdomain, as "wwwinfoepos" is one written without its dots.
             after_www = prev == "www"
-            ctx = context + [_SUPPORT] if after_www else context
+            ctx = context + [_WWW_SUPPORT] if after_www else context
             prev = "www" if _WWW_RE.fullmatch(label) and not prev else "-"
             if label.isascii():
                 found = self._embedded(label, ctx, relaxed, hosted=hosting is not None)
@@ -886,6 +892,7 @@ class LookalikeEngine:
             open_end=open_end,
             spelled=spelled,
             hosted=hosted,
+            site_label=_WWW_SUPPORT in context,
         )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
@@ -901,6 +908,7 @@ class LookalikeEngine:
                 spelled=spelled,
                 raw=text,
                 hosted=hosted,
+                site_label=_WWW_SUPPORT in context,
             )
         if best is None:
             return None
@@ -925,6 +933,7 @@ class LookalikeEngine:
         spelled: bool = False,
         raw: str = "",
         hosted: bool = False,
+        site_label: bool = False,
     ) -> tuple[int, int, str, str, str, int] | None:
         edges = {0}
         affix_led: set[int] = set()
@@ -960,6 +969,7 @@ class LookalikeEngine:
                 open_end=open_end,
                 spelled=spelled,
                 hosted=hosted,
+                site_label=site_label,
             )
             if span is None:
                 continue
@@ -1138,6 +1148,7 @@ class LookalikeEngine:
         open_end: bool = False,
         spelled: bool = False,
         hosted: bool = False,
+        site_label: bool = False,
     ) -> tuple[int, int, int] | None:
         """Where ``p`` sits in ``text``: (edits, start, end), by the rules of ``_embedded``."""
         target = p.folded if whole else p.label
@@ -1201,7 +1212,13 @@ class LookalikeEngine:
                 # A short label at the start of a subdomain part where the host supports a
                 # brand (myjccone.<random>.shop, orioroc.<random>.cn): kits there change any
                 # letter and glue anything; the words that would match are stop words.
-                kit = open_end and not in_name and p.short and not whole and a in edges
+                kit = (
+                    (open_end or site_label)
+                    and not in_name
+                    and p.short
+                    and not whole
+                    and a in edges
+                )
                 if (
                     dist == 1
                     and (m < 6 or whole)
@@ -1327,7 +1344,10 @@ class LookalikeEngine:
 
     def _supported(self, brand_id: str, label: str, context: Iterable[str]) -> bool:
         own = self._brand_labels.get(brand_id, frozenset())
-        return any((t in self._strong or t in own or t == _SUPPORT) and t != label for t in context)
+        return any(
+            (t in self._strong or t in own or t in (_SUPPORT, _WWW_SUPPORT)) and t != label
+            for t in context
+        )
 
     def _match(
         self, text: str, context: list[str], *, allow_typo: bool, relaxed: bool, whole: bool
