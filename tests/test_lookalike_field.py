@@ -389,6 +389,10 @@ def test_japanese_word_label_then_particle_no_is_a_phrase() -> None:
     # phrases: the brand's word spelled right, the particle "no", another word.
     for phrase in ("mizuhonokuni2ch.com", "soumunomori.com", "soumu-no-mori.jp"):
         assert check_domain(phrase) is None, phrase
+    # Where a host is a throw-away, the word is read more loosely; the phrase is still no
+    # brand cut one letter short there (mizuh|onokuni, soum|unomori).
+    for phrase in ("mizuhonokuni.xyz", "mizuho-no-kuni.example.xyz", "soumunomori.example.cn"):
+        assert check_domain(phrase) is None, phrase
     # Still the brand: no particle, an English "no…" affix, a phishing word after "no", or a
     # typo'd brand that only happens to be followed by "no".
     for host, brand in (

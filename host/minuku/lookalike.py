@@ -1171,12 +1171,15 @@ class LookalikeEngine:
                 return False
             return not _covered(text, a, z, stops, hyphens)
 
+        phrases: set[int] = set()
         start = text.find(target)
         while start != -1:
             # The word spelled right, then "no" + a word: a Japanese phrase (only the exact
-            # word: a typo'd one, rakuttenn-omnia, is no phrase).
-            phrase = p.label in self._word_labels and self._particle_phrase(text, start + m)
-            if not phrase and allowed(start, start + m):
+            # word: a typo'd one, rakuttenn-omnia, is no phrase; nor is the word cut short
+            # there, mizuh|onokuni).
+            if p.label in self._word_labels and self._particle_phrase(text, start + m):
+                phrases.add(start)
+            elif allowed(start, start + m):
                 return 0, start, start + m
             start = text.find(target, start + 1)
         if p.k == 0:
@@ -1186,7 +1189,11 @@ class LookalikeEngine:
         n = len(text)
         lo = max(m - p.k, _MIN_EMBEDDED)
         for a in range(n):
-            if text[a] != first or ((in_name or not (open_end or hosted)) and a not in edges):
+            if (
+                text[a] != first
+                or ((in_name or not (open_end or hosted)) and a not in edges)
+                or a in phrases
+            ):
                 continue
             # The label against every span length starting at ``a`` at once, on the first
             # span worth it (open ends try them all).
