@@ -1218,9 +1218,11 @@ class LookalikeEngine:
                 # further letter must be a plausible slip too (paipai is no paypal).
                 # A short label at the start of a subdomain part where the host supports a
                 # brand (myjccone.<random>.shop, orioroc.<random>.cn): kits there change any
-                # letter and glue anything; the words that would match are stop words.
+                # letter and glue anything; the words that would match are stop words. After
+                # a leading www of an ordinary domain only a whole part is read so
+                # (www.myjcc.<site>.com; www.anonews.<site>.com holds no "anone").
                 kit = (
-                    (open_end or site_label)
+                    (open_end or (site_label and z in edges))
                     and not in_name
                     and p.short
                     and not whole
