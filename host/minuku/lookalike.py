@@ -92,7 +92,11 @@ techniques phishing kits actually use against Japanese brands. Every host goes t
    A whole subdomain label gets one edit more right after a leading www on a throw-away
    domain (``www.amanzno.<random>.cn``), and beside a strong affix label with a leading www or
    on a throw-away domain (``www.amanzom.login.<random>.com``). A stop word counts only
-   across the hyphens its span crosses (``secur3d-applejp`` holds no "dapple").
+   across the hyphens its span crosses (``secur3d-applejp`` holds no "dapple"). In a
+   subdomain label of an ordinary domain, where a service puts its customer's own name, a
+   typo'd brand must begin a part as in the registrable name (``gamezone.<service>.com``);
+   a throw-away host or a hosting customer's label keeps the kit's glued letters
+   (``authbiglob.weebly.com``).
 
 Whose site is it (issue 11, decided per rule, measured on popular domains)? A domain the brand
 genuinely runs is listed in its ownership with a ``source`` (country domains of its exact name,
@@ -874,9 +878,10 @@ class LookalikeEngine:
         ``icloud``). A typo'd span must begin with the label's first letter and end with its
         last letter or at a part boundary; in the registrable name, and in a subdomain label
         unless the host is throw-away or the label a hosting customer's, it must also begin a
-        part (``amazom-login``, ``amaezononline``; not ``gamezone``, ``gamezone.<site>.com``). Labels that are themselves a
-        word with a prefix (``ymobile``, ``icloud``) count only at the start of a part. No stop
-        word of the label (``amazonas``, ``amazing``) may cover the span."""
+        part (``amazom-login``, ``amaezononline``; not ``gamezone``, ``gamezone.<site>.com``).
+        Labels that are themselves a word with a prefix (``ymobile``, ``icloud``) count only
+        at the start of a part. No stop word of the label (``amazonas``, ``amazing``) may
+        cover the span."""
         raw_parts = [x for x in _SEP_RE.split(label) if x]
         text = "".join(raw_parts)
         if len(text) < _MIN_EMBEDDED:
