@@ -806,6 +806,8 @@ class LookalikeEngine:
                     return "subdomain", found[0], f"{found[1]} {where}"
                 return ("combosquat" if found[2] == 0 else "typo"), found[0], found[1]
         prev = ""
+        throwaway = _SUPPORT in context
+        strong = any(t in self._strong for t in context)
         for label in sub.split(".") if sub else ():
             # The label right after a leading "www" (www.aeon.<random>.com): a host name
             # written into a subdomain, as "wwwinfoepos" is one written without its dots.
@@ -825,14 +827,17 @@ class LookalikeEngine:
                         ),
                         None,
                     )
-                if found is None and after_www and _SUPPORT in context:
-                    found = self._one_edit_more(label, "after a leading www on a throw-away domain")
                 if (
                     found is None
-                    and (after_www or _SUPPORT in context)
-                    and any(t in self._strong for t in context)
+                    and (after_www or throwaway)
+                    and (strong or (after_www and throwaway))
                 ):
-                    found = self._one_edit_more(label, "beside a strong affix")
+                    found = self._one_edit_more(
+                        label,
+                        "after a leading www on a throw-away domain"
+                        if after_www and throwaway
+                        else "beside a strong affix",
+                    )
                 if found is not None:
                     return "subdomain", found[0], f"{found[1]} {where}"
         return None
@@ -887,6 +892,7 @@ class LookalikeEngine:
         if len(text) < _MIN_EMBEDDED:
             return None
         open_end = _SUPPORT in context
+        site_label = _WWW_SUPPORT in context
         best = self._embedded_in(
             text,
             raw_parts,
@@ -897,7 +903,7 @@ class LookalikeEngine:
             open_end=open_end,
             spelled=spelled,
             hosted=hosted,
-            site_label=_WWW_SUPPORT in context,
+            site_label=site_label,
         )
         loose_parts = [loose_ascii(x) for x in raw_parts]
         if best is None:
@@ -913,7 +919,7 @@ class LookalikeEngine:
                 spelled=spelled,
                 raw=text,
                 hosted=hosted,
-                site_label=_WWW_SUPPORT in context,
+                site_label=site_label,
             )
         if best is None:
             return None
