@@ -286,12 +286,15 @@ def _half(name: str) -> str:
     return "tune" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
 
 
+def _exact_name(m: LookalikeMatch) -> bool:
+    """The match is the brand's label spelled right, alone or glued to other letters."""
+    return m.detail.startswith("brand token") or " glued into " in m.detail
+
+
 def _brand_word(m: LookalikeMatch) -> bool:
     """The brand's exact label plus other words (netflixlife, docomo-ryokin): a combosquat by
     rule whoever runs it (see lookalike.py), counted apart from typos and collisions."""
-    return m.technique == "combosquat" and (
-        m.detail.startswith("brand token") or " glued into " in m.detail
-    )
+    return m.technique == "combosquat" and _exact_name(m)
 
 
 def precision(engine: LookalikeEngine, path: Path, *, show_held_out: bool = False) -> None:
@@ -338,7 +341,7 @@ _NAME_HOSTS = (
 )
 
 
-def names_as_subdomains(path: Path) -> None:
+def names_as_subdomains(engine: LookalikeEngine, path: Path) -> None:
     """Precision on real sites' names where a customer's name stands: the tune half's popular
     names of 5+ characters that are clean as <name>.com, as a subdomain label of an ordinary
     domain (a service's customer: <name>.zendesk.com), after a www, beside "login", and on an
@@ -346,17 +349,15 @@ def names_as_subdomains(path: Path) -> None:
     subdomain); a typo or fold reading is a real name the engine takes for a brand's."""
     raw = path.read_text(encoding="utf-8").split()
     names = sorted({d.split(".")[0] for d in raw if _half(d) == "tune"})
-    eng = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
-    names = [n for n in names if len(n) >= 5 and eng.check(f"{n}.com") is None]
+    names = [n for n in names if len(n) >= 5 and engine.check(f"{n}.com") is None]
     print(f"\npopular names as subdomain labels ({len(names):,} tune-half names, clean as .com):")
     for form in _NAME_HOSTS:
         exact: list[str] = []
         typo: list[str] = []
         for n in names:
-            m = eng.check(form.format(n=n))
+            m = engine.check(form.format(n=n))
             if m is not None:
-                exact_name = m.detail.startswith("brand token") or " glued into " in m.detail
-                (exact if exact_name else typo).append(n)
+                (exact if _exact_name(m) else typo).append(n)
         print(
             f"  {form:22} {len(typo):4} typo/fold readings, {len(exact):4} exact brand  {typo[:6]}"
         )
@@ -517,7 +518,7 @@ def main() -> int:
     engine = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
     recall(engine, [csv_path, *args.later], args.misses)
     precision(engine, popular, show_held_out=args.list_held_out)
-    names_as_subdomains(popular)
+    names_as_subdomains(engine, popular)
     list_hosts()
     if args.words.exists():
         word_hosts(args.words)
