@@ -414,7 +414,7 @@ _IPV4_RE = re.compile(r"^[0-9.]+$")
 _RELAY_HOST_RE = re.compile(r"(?:from|by|helo=)\s*\(?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
-def list_hosts() -> None:
+def list_hosts(engine: LookalikeEngine) -> None:
     """Precision where the popular list cannot reach: every host name in the legitimate list
     mail of ``../shared/corpora/lists.tar.xz`` (From, Sender, Reply-To, Return-Path and
     Message-ID domains, the relays named in Received, link hosts), subdomains included. None
@@ -442,8 +442,7 @@ def list_hosts() -> None:
                 hosts.update(h.lower() for h in _RELAY_HOST_RE.findall(str(value)))
             hosts.update(h.decode("ascii").lower() for h in _URL_HOST_RE.findall(raw))
     hosts = {h.strip(".") for h in hosts if "." in h.strip(".") and not _IPV4_RE.match(h)}
-    eng = LookalikeEngine(catalogue.load())
-    flagged = sorted(h for h in hosts if eng.check(h) is not None)
+    flagged = sorted(h for h in hosts if engine.check(h) is not None)
     print(f"list-mail hosts: {len(flagged)} of {len(hosts):,} flagged {flagged[:20]}")
 
 
@@ -457,17 +456,16 @@ _WORD_HOSTS = (
 )
 
 
-def word_hosts(path: Path) -> None:
-    """Precision on dictionary words used as host names: every word of 5+ letters of
-    ``path`` (a system word list, proper nouns lower-cased) as a bare name, a subdomain, and beside a shop word, on
-    .com and on abused TLDs. A word flagged here is a real site's word the engine would call a
+def word_hosts(engine: LookalikeEngine, path: Path) -> None:
+    """Precision on dictionary words used as host names: every word of 5+ letters of ``path``
+    (a system word list, proper nouns lower-cased) as a bare name, a subdomain, and beside a
+    shop word, on .com and on abused TLDs. A word flagged here is a real site's word the engine would call a
     brand's (a kit's host is never a bare dictionary word); the count should only fall."""
     words = [w for w in _words(path) if len(w) >= 5]
-    eng = LookalikeEngine(catalogue.load(), cache_size=1 << 18)
     by_brand: dict[str, list[str]] = defaultdict(list)
     for w in words:
         for form in _WORD_HOSTS:
-            m = eng.check(form.format(w=w))
+            m = engine.check(form.format(w=w))
             if m is not None:
                 by_brand[m.brand_id].append(form.format(w=w))
     total = sum(len(v) for v in by_brand.values())
@@ -519,9 +517,9 @@ def main() -> int:
     recall(engine, [csv_path, *args.later], args.misses)
     precision(engine, popular, show_held_out=args.list_held_out)
     names_as_subdomains(engine, popular)
-    list_hosts()
+    list_hosts(engine)
     if args.words.exists():
-        word_hosts(args.words)
+        word_hosts(engine, args.words)
     else:
         print(f"dictionary words as hosts: skipped ({args.words} is absent)")
     if not args.no_speed:
